@@ -1,0 +1,25 @@
+"""Reserved names shared by the graph builder, the super-step loop and the checkpoint reader."""
+
+from __future__ import annotations
+
+START = "__start__"
+"""The virtual node a run begins at; its edges say which nodes run first."""
+
+END = "__end__"
+"""The virtual node a run ends at."""
+
+ERROR_CHANNEL = "__error__"
+"""Pending-write channel that records a task's exception."""
+
+BRANCH_PREFIX = "branch:to:"
+"""Trigger channel of each node: ``branch:to:<node>`` is written by every edge into the node."""
+
+JOIN_PREFIX = "join:"
+"""Barrier channel of a join edge: ``join:<a>+<b>:<node>`` fills as ``a`` and ``b`` finish."""
+
+RESERVED_CHARACTERS = (":", "|")
+
+
+def is_internal_channel(name: str) -> bool:
+    """True for the engine's bookkeeping channels (triggers, barriers, the input channel)."""
+    return name == START or name.startswith(BRANCH_PREFIX) or name.startswith(JOIN_PREFIX)

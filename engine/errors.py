@@ -1,0 +1,61 @@
+"""Errors raised by the engine and its checkpoint savers.
+
+Every error derives from :class:`EngineError`, so callers (the CLI, the debugger) can catch one
+class and show its message; the messages say what was wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class InvalidUpdateError(EngineError):
+    """A super-step produced writes the state cannot take.
+
+    Raised when two tasks of one super-step write a channel that has no reducer (same as
+    LangGraph's ``InvalidUpdateError``), or when a node returns something other than a mapping of
+    state keys (or ``None``).
+    """
+
+
+class GraphRecursionError(EngineError):
+    """A run needed more super-steps than ``config["recursion_limit"]`` allows (default 25)."""
+
+
+class GraphValidationError(EngineError):
+    """``StateGraph.compile()`` found problems; ``problems`` lists every one of them.
+
+    Attributes:
+        problems: one human-readable sentence per problem, in the order they were found.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        listing = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"the graph is not valid ({len(self.problems)} problem(s)):\n{listing}")
+
+
+class UnknownNodeError(EngineError):
+    """A conditional edge routed to a node the graph does not have."""
+
+
+class EmptyInputError(EngineError):
+    """``invoke(None, config)`` was called on a thread that has nothing to resume."""
+
+
+class SerializationError(EngineError):
+    """A value could not be encoded to, or decoded from, the checkpoint format."""
+
+
+class CheckpointStoreError(EngineError):
+    """A checkpoint database cannot be used; the message says why and what to do."""
+
+
+class NotARetraceDatabaseError(CheckpointStoreError):
+    """The file is missing, is not SQLite, or is SQLite but was not written by retrace."""
+
+
+class SchemaTooNewError(CheckpointStoreError):
+    """The database was written by a newer retrace whose schema this version does not know."""
