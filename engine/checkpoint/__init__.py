@@ -1,0 +1,1 @@
+"""Checkpoint savers and the checkpoint data types."""

@@ -1,0 +1,21 @@
+"""SQLite checkpoints: the saver the engine writes with and the reader the debugger uses."""
+
+from engine.checkpoint.sqlite.reader import (
+    CheckpointDetail,
+    CheckpointNotFoundError,
+    CheckpointReader,
+    CheckpointSummary,
+    StoredWrite,
+    ThreadSummary,
+)
+from engine.checkpoint.sqlite.saver import AsyncSqliteSaver
+
+__all__ = [
+    "AsyncSqliteSaver",
+    "CheckpointDetail",
+    "CheckpointNotFoundError",
+    "CheckpointReader",
+    "CheckpointSummary",
+    "StoredWrite",
+    "ThreadSummary",
+]

@@ -1,0 +1,264 @@
+"""Read a retrace checkpoint database without any graph code: the debugger's and CLI's view.
+
+Everything here is plain data decoded by :class:`~engine.checkpoint.serde.JsonSerializer`, which
+never imports or calls anything named in the data, so a database from a stranger is safe to read.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from engine.checkpoint.serde import JsonSerializer
+from engine.checkpoint.sqlite.schema import open_database
+from engine.errors import CheckpointStoreError, SerializationError
+
+THREAD_STATUSES = ("done", "interrupted", "error", "pending")
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    """One row of the ``threads`` table; times are ISO 8601 strings in UTC.
+
+    ``error`` is ``{"type": str, "message": str}`` when ``status == "error"``, else ``None``.
+    """
+
+    thread_id: str
+    checkpoint_count: int
+    latest_step: int | None
+    latest_checkpoint_id: str | None
+    created_at: str
+    updated_at: str
+    status: str
+    error: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CheckpointSummary:
+    """A checkpoint's metadata, without its channel values.
+
+    ``writes`` maps each node that ran in the super-step to the channels it wrote;
+    ``next`` names the nodes the following super-step runs.
+    """
+
+    thread_id: str
+    checkpoint_ns: str
+    checkpoint_id: str
+    parent_checkpoint_id: str | None
+    step: int
+    source: str
+    created_at: str
+    next: tuple[str, ...]
+    writes: dict[str, list[str]]
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CheckpointDetail:
+    """A checkpoint with its channel values, versions and the versions each node has seen."""
+
+    summary: CheckpointSummary
+    channel_values: dict[str, Any]
+    channel_versions: dict[str, str]
+    versions_seen: dict[str, dict[str, str]]
+    pending_sends: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredWrite:
+    """A pending write as stored: the task, the channel and the decoded value."""
+
+    task_id: str
+    task_name: str
+    channel: str
+    value: Any
+    idx: int
+
+
+class CheckpointNotFoundError(CheckpointStoreError, KeyError):
+    """No checkpoint with that thread, namespace and id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "checkpoint not found"
+
+
+_THREAD_COLUMNS = (
+    "thread_id, checkpoint_count, latest_step, latest_checkpoint_id, created_at, updated_at, "
+    "status, error"
+)
+_SUMMARY_COLUMNS = (
+    "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, step, source, created_at, "
+    "next_nodes, metadata"
+)
+
+
+class CheckpointReader:
+    """Queries over one open connection; every method raises :class:`CheckpointStoreError` when
+    the database is damaged, with the SQLite error in the message."""
+
+    def __init__(self, conn: aiosqlite.Connection, serde: JsonSerializer | None = None) -> None:
+        self.conn = conn
+        self.serde = serde or JsonSerializer()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> CheckpointReader:
+        """Open an existing database (never creates one).
+
+        Raises:
+            NotARetraceDatabaseError, SchemaTooNewError: see :func:`open_database`.
+        """
+        return cls(await open_database(path, create=False))
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def __aenter__(self) -> CheckpointReader:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row | tuple]:
+        try:
+            async with self.conn.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise CheckpointStoreError(f"the checkpoint database is damaged or locked ({exc})") from exc
+
+    def _decode(self, raw: bytes | str | None) -> Any:
+        """Decode a stored value; an undecodable one becomes a mapping that says why."""
+        if raw is None:
+            return None
+        try:
+            return self.serde.loads(raw)
+        except SerializationError as exc:
+            return {"__undecodable__": str(exc)}
+
+    @staticmethod
+    def _json(raw: str | None, default: Any) -> Any:
+        try:
+            return json.loads(raw) if raw else default
+        except ValueError:
+            return default
+
+    async def list_threads(self, *, limit: int | None = None, offset: int = 0) -> list[ThreadSummary]:
+        """Threads, most recently updated first; answered from the ``threads`` table alone."""
+        rows = await self._fetchall(
+            f"SELECT {_THREAD_COLUMNS} FROM threads ORDER BY updated_at DESC, thread_id "
+            "LIMIT ? OFFSET ?",
+            (-1 if limit is None else limit, offset),
+        )
+        return [self._thread(row) for row in rows]
+
+    async def get_thread(self, thread_id: str) -> ThreadSummary | None:
+        rows = await self._fetchall(f"SELECT {_THREAD_COLUMNS} FROM threads WHERE thread_id = ?", (thread_id,))
+        return self._thread(rows[0]) if rows else None
+
+    def _thread(self, row: tuple) -> ThreadSummary:
+        return ThreadSummary(*row[:7], error=self._decode(row[7]) if row[7] else None)
+
+    def _summary(self, row: tuple) -> CheckpointSummary:
+        metadata = self._decode(row[8])
+        if not isinstance(metadata, dict):
+            metadata = {"__undecodable__": "metadata is not a mapping"}
+        writes = metadata.get("writes") or {}
+        return CheckpointSummary(
+            thread_id=row[0],
+            checkpoint_ns=row[1],
+            checkpoint_id=row[2],
+            parent_checkpoint_id=row[3],
+            step=row[4],
+            source=row[5],
+            created_at=row[6],
+            next=tuple(str(n) for n in self._json(row[7], [])),
+            writes=writes if isinstance(writes, dict) else {},
+            metadata=metadata,
+        )
+
+    async def list_checkpoints(
+        self,
+        thread_id: str,
+        *,
+        checkpoint_ns: str = "",
+        limit: int | None = 100,
+        before: str | None = None,
+        offset: int = 0,
+    ) -> list[CheckpointSummary]:
+        """A thread's checkpoints newest first, ``limit`` at a time.
+
+        Page with ``before`` (a checkpoint id: only older ones) or ``offset`` (rows to skip).
+        """
+        sql = f"SELECT {_SUMMARY_COLUMNS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
+        params: list[Any] = [thread_id, checkpoint_ns]
+        if before is not None:
+            sql += " AND checkpoint_id < ?"
+            params.append(before)
+        sql += " ORDER BY checkpoint_id DESC LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset]
+        return [self._summary(row) for row in await self._fetchall(sql, tuple(params))]
+
+    async def get_checkpoint(
+        self, thread_id: str, checkpoint_id: str | None = None, *, checkpoint_ns: str = ""
+    ) -> CheckpointDetail:
+        """One checkpoint with its decoded channel values (the latest when ``checkpoint_id`` is None).
+
+        Raises:
+            CheckpointNotFoundError: no such checkpoint.
+        """
+        sql = (
+            f"SELECT {_SUMMARY_COLUMNS}, channel_versions, versions_seen, pending_sends "
+            "FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
+        )
+        params: tuple[Any, ...] = (thread_id, checkpoint_ns)
+        if checkpoint_id is None:
+            sql += " ORDER BY checkpoint_id DESC LIMIT 1"
+        else:
+            sql += " AND checkpoint_id = ?"
+            params += (checkpoint_id,)
+        rows = await self._fetchall(sql, params)
+        if not rows:
+            raise CheckpointNotFoundError(
+                f"thread {thread_id!r} has no checkpoint {checkpoint_id or '(none at all)'}"
+            )
+        row = rows[0]
+        summary = self._summary(row)
+        versions = self._json(row[9], {})
+        values_rows = await self._fetchall(
+            "SELECT cv.channel, cv.value FROM json_each(?) AS v JOIN channel_values AS cv "
+            "ON cv.thread_id = ? AND cv.checkpoint_ns = ? AND cv.channel = v.key "
+            "AND cv.version = v.value",
+            (row[9], thread_id, checkpoint_ns),
+        )
+        sends = self._decode(row[11])
+        return CheckpointDetail(
+            summary=summary,
+            channel_values={channel: self._decode(raw) for channel, raw in values_rows},
+            channel_versions=versions,
+            versions_seen=self._json(row[10], {}),
+            pending_sends=sends if isinstance(sends, list) else [],
+        )
+
+    async def get_pending_writes(
+        self, thread_id: str, checkpoint_id: str, *, checkpoint_ns: str = ""
+    ) -> list[StoredWrite]:
+        """The writes recorded against a checkpoint by the tasks of the super-step after it."""
+        rows = await self._fetchall(
+            "SELECT task_id, task_name, channel, value, idx FROM pending_writes "
+            "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
+            "ORDER BY task_name, task_id, idx",
+            (thread_id, checkpoint_ns, checkpoint_id),
+        )
+        return [
+            StoredWrite(task_id=r[0], task_name=r[1], channel=r[2], value=self._decode(r[3]), idx=r[4])
+            for r in rows
+        ]
+
+    async def get_meta(self, key: str) -> str | None:
+        """A fact about the database from ``retrace_meta`` (e.g. ``"created_by"``)."""
+        rows = await self._fetchall("SELECT value FROM retrace_meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None

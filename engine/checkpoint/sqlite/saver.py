@@ -1,0 +1,239 @@
+"""``AsyncSqliteSaver``: checkpoints in a retrace SQLite database through one aiosqlite connection."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from engine.checkpoint.base import (
+    BaseCheckpointSaver,
+    Checkpoint,
+    CheckpointTuple,
+    PendingWrite,
+    RunnableConfig,
+    StepRecord,
+    checkpoint_config,
+    config_checkpoint_id,
+    config_checkpoint_ns,
+    config_thread_id,
+    utc_now,
+)
+from engine.checkpoint.serde import JsonSerializer
+from engine.checkpoint.sqlite.reader import CheckpointDetail, CheckpointNotFoundError, CheckpointReader
+from engine.checkpoint.sqlite.schema import open_database
+
+_PAGE = 100
+
+
+class AsyncSqliteSaver(BaseCheckpointSaver):
+    """Checkpoint saver on a retrace SQLite database (schema: :mod:`.schema`).
+
+    Same use as LangGraph's ``AsyncSqliteSaver``::
+
+        async with AsyncSqliteSaver.from_conn_string("checkpoints.db") as saver:
+            graph = builder.compile(checkpointer=saver)
+
+    or long-lived: ``saver = await AsyncSqliteSaver.open(path)`` ... ``await saver.close()``.
+    Each super-step is one ``BEGIN IMMEDIATE`` transaction; a channel value is stored once per
+    channel version, so a channel that did not change is not written again.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, serde: JsonSerializer | None = None) -> None:
+        self.conn = conn
+        self.serde = serde or JsonSerializer()
+        self.reader = CheckpointReader(conn, self.serde)
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path, serde: JsonSerializer | None = None) -> AsyncSqliteSaver:
+        """Open or create the database at ``path`` (``":memory:"`` for a private one).
+
+        Raises:
+            NotARetraceDatabaseError, SchemaTooNewError: the file is not ours, or is newer.
+        """
+        return cls(await open_database(path, create=True), serde)
+
+    @classmethod
+    @asynccontextmanager
+    async def from_conn_string(
+        cls, path: str | Path, serde: JsonSerializer | None = None
+    ) -> AsyncIterator[AsyncSqliteSaver]:
+        saver = await cls.open(path, serde)
+        try:
+            yield saver
+        finally:
+            await saver.close()
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def setup(self) -> None:
+        """Nothing to do: the schema is made when the database is opened (LangGraph compatibility)."""
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Record a fact about the database in ``retrace_meta``."""
+        async with self._lock:
+            await self.conn.execute(
+                "INSERT INTO retrace_meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def _tuple(self, detail: CheckpointDetail, writes: list[PendingWrite]) -> CheckpointTuple:
+        s = detail.summary
+        return CheckpointTuple(
+            config=checkpoint_config(s.thread_id, s.checkpoint_ns, s.checkpoint_id),
+            checkpoint=Checkpoint(
+                id=s.checkpoint_id,
+                ts=s.created_at,
+                channel_values=detail.channel_values,
+                channel_versions=detail.channel_versions,
+                versions_seen=detail.versions_seen,
+                pending_sends=detail.pending_sends,
+            ),
+            metadata=s.metadata,
+            parent_config=(
+                checkpoint_config(s.thread_id, s.checkpoint_ns, s.parent_checkpoint_id)
+                if s.parent_checkpoint_id
+                else None
+            ),
+            next=s.next,
+            pending_writes=writes,
+        )
+
+    async def _load(self, thread_id: str, ns: str, checkpoint_id: str | None) -> CheckpointTuple | None:
+        try:
+            detail = await self.reader.get_checkpoint(thread_id, checkpoint_id, checkpoint_ns=ns)
+        except CheckpointNotFoundError:
+            return None
+        stored = await self.reader.get_pending_writes(
+            thread_id, detail.summary.checkpoint_id, checkpoint_ns=ns
+        )
+        writes = [PendingWrite(w.task_id, w.task_name, w.channel, w.value, w.idx) for w in stored]
+        return self._tuple(detail, writes)
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        async with self._lock:
+            return await self._load(
+                config_thread_id(config), config_checkpoint_ns(config), config_checkpoint_id(config)
+            )
+
+    async def alist(
+        self, config: RunnableConfig, *, before: RunnableConfig | None = None, limit: int | None = None
+    ) -> AsyncIterator[CheckpointTuple]:
+        thread_id, ns = config_thread_id(config), config_checkpoint_ns(config)
+        cursor = config_checkpoint_id(before) if before else None
+        remaining = limit
+        while remaining is None or remaining > 0:
+            page = _PAGE if remaining is None else min(_PAGE, remaining)
+            async with self._lock:
+                summaries = await self.reader.list_checkpoints(
+                    thread_id, checkpoint_ns=ns, limit=page, before=cursor
+                )
+                tuples = [await self._load(thread_id, ns, s.checkpoint_id) for s in summaries]
+            for item in tuples:
+                if item is not None:
+                    yield item
+            if len(summaries) < page:
+                return
+            cursor = summaries[-1].checkpoint_id
+            if remaining is not None:
+                remaining -= len(summaries)
+
+    def _write_rows(self, thread_id: str, ns: str, checkpoint_id: str, writes: Sequence[PendingWrite]) -> list[tuple]:
+        return [
+            (thread_id, ns, checkpoint_id, w.task_id, w.idx, w.task_name, w.channel, self.serde.dumps(w.value))
+            for w in writes
+        ]
+
+    async def aput_step(self, config: RunnableConfig, record: StepRecord) -> RunnableConfig:
+        thread_id, ns = config_thread_id(config), config_checkpoint_ns(config)
+        parent_id = config_checkpoint_id(config)
+        cp = record.checkpoint
+        value_rows = [
+            (thread_id, ns, channel, version, self.serde.dumps(cp.channel_values[channel]))
+            for channel, version in record.new_versions.items()
+            if channel in cp.channel_values
+        ]
+        write_rows = self._write_rows(thread_id, ns, parent_id, record.task_writes) if parent_id else []
+        checkpoint_row = (
+            thread_id,
+            ns,
+            cp.id,
+            parent_id,
+            record.metadata.get("step", 0),
+            record.metadata.get("source", "loop"),
+            cp.ts,
+            json.dumps(list(record.next)),
+            json.dumps(cp.channel_versions, sort_keys=True),
+            json.dumps(cp.versions_seen, sort_keys=True),
+            self.serde.dumps(cp.pending_sends).decode(),
+            self.serde.dumps(record.metadata).decode(),
+        )
+        status = "pending" if record.next else "done"
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                if write_rows:
+                    await self.conn.executemany(
+                        "INSERT OR REPLACE INTO pending_writes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", write_rows
+                    )
+                await self.conn.executemany(
+                    "INSERT OR IGNORE INTO channel_values VALUES (?, ?, ?, ?, ?)", value_rows
+                )
+                await self.conn.execute(
+                    "INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
+                    "parent_checkpoint_id, step, source, created_at, next_nodes, channel_versions, "
+                    "versions_seen, pending_sends, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    checkpoint_row,
+                )
+                if ns == "":
+                    await self.conn.execute(
+                        "INSERT INTO threads (thread_id, checkpoint_count, latest_checkpoint_id, "
+                        "latest_step, created_at, updated_at, status, error) "
+                        "VALUES (?, 1, ?, ?, ?, ?, ?, NULL) ON CONFLICT(thread_id) DO UPDATE SET "
+                        "checkpoint_count = checkpoint_count + 1, "
+                        "latest_checkpoint_id = excluded.latest_checkpoint_id, "
+                        "latest_step = excluded.latest_step, updated_at = excluded.updated_at, "
+                        "status = excluded.status, error = NULL",
+                        (thread_id, cp.id, checkpoint_row[4], cp.ts, cp.ts, status),
+                    )
+                await self.conn.execute("COMMIT")
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+        return checkpoint_config(thread_id, ns, cp.id)
+
+    async def aput_writes(self, config: RunnableConfig, writes: Sequence[PendingWrite]) -> None:
+        thread_id, ns = config_thread_id(config), config_checkpoint_ns(config)
+        checkpoint_id = config_checkpoint_id(config)
+        if checkpoint_id is None or not writes:
+            return
+        rows = self._write_rows(thread_id, ns, checkpoint_id, writes)
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self.conn.executemany(
+                    "INSERT OR REPLACE INTO pending_writes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
+                await self.conn.execute("COMMIT")
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+
+    async def arecord_error(self, config: RunnableConfig, error: dict[str, str]) -> None:
+        thread_id = config_thread_id(config)
+        now = utc_now()
+        async with self._lock:
+            await self.conn.execute(
+                "INSERT INTO threads (thread_id, checkpoint_count, created_at, updated_at, status, error) "
+                "VALUES (?, 0, ?, ?, 'error', ?) ON CONFLICT(thread_id) DO UPDATE SET "
+                "status = 'error', error = excluded.error, updated_at = excluded.updated_at",
+                (thread_id, now, now, self.serde.dumps(error).decode()),
+            )

@@ -1,0 +1,274 @@
+"""``CompiledStateGraph``: a validated graph you can run, stream and inspect."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import inspect
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
+from engine.checkpoint.base import BaseCheckpointSaver, RunnableConfig, config_thread_id
+from engine.constants import BRANCH_PREFIX, END, ERROR_CHANNEL, JOIN_PREFIX, START
+from engine.errors import InvalidUpdateError, UnknownNodeError
+from engine.graph.schema import build_state, state_to_dict
+from engine.pregel.algo import Task, prepare_next_tasks
+from engine.pregel.loop import SuperStepLoop
+from engine.types import PregelTask, StateSnapshot
+
+if TYPE_CHECKING:
+    from engine.checkpoint.base import CheckpointTuple
+    from engine.graph.state import Branch, StateGraph
+
+StreamMode = str
+
+
+def join_channel(starts: tuple[str, ...], end: str) -> str:
+    return f"{JOIN_PREFIX}{'+'.join(starts)}:{end}"
+
+
+async def _call(fn: Any, args: tuple[Any, ...], in_thread: bool) -> Any:
+    """Call a node or router; sync ones run in a worker thread when siblings run beside them."""
+    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None)):
+        return await fn(*args)
+    result = await asyncio.to_thread(fn, *args) if in_thread else fn(*args)
+    return await result if inspect.isawaitable(result) else result
+
+
+def _run_sync(coro: Any) -> Any:
+    """Run a coroutine to completion from sync code, even when a loop already runs here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+class CompiledStateGraph:
+    """A graph ready to run; made by :meth:`StateGraph.compile`.
+
+    Same methods as LangGraph's compiled graph: ``ainvoke``/``invoke``, ``astream``/``stream``,
+    ``aget_state``/``get_state``, ``aget_state_history``/``get_state_history``. ``config`` is
+    ``{"configurable": {"thread_id": ..., "checkpoint_id": optional}, "recursion_limit": 25}``.
+    """
+
+    def __init__(self, builder: StateGraph, *, checkpointer: BaseCheckpointSaver | None, name: str) -> None:
+        self.builder = builder
+        self.checkpointer = checkpointer
+        self.name = name
+        self.state_keys = tuple(builder.fields)
+        self.triggers: dict[str, tuple[str, ...]] = {START: (START,)}
+        self.fixed_edges: dict[str, list[tuple[str, Any]]] = {}
+        for name_ in builder.nodes:
+            self.triggers[name_] = (f"{BRANCH_PREFIX}{name_}",)
+        for start, end in sorted(builder.edges):
+            if end != END:
+                self.fixed_edges.setdefault(start, []).append((f"{BRANCH_PREFIX}{end}", None))
+        for starts, end in sorted(builder.join_edges):
+            if end == END:
+                continue
+            channel = join_channel(starts, end)
+            self.triggers[end] += (channel,)
+            for start in starts:
+                self.fixed_edges.setdefault(start, []).append((channel, start))
+        self.branches: dict[str, list[Branch]] = {}
+        for branch in builder.branches:
+            self.branches.setdefault(branch.source, []).append(branch)
+        if checkpointer is not None:
+            schema = builder.state_schema
+            if dataclasses.is_dataclass(schema) or hasattr(schema, "model_fields"):
+                checkpointer.serde.allow(schema)
+
+    def new_channels(self) -> dict[str, BaseChannel]:
+        channels: dict[str, BaseChannel] = {k: f.new_channel() for k, f in self.builder.fields.items()}
+        channels[START] = EphemeralValue()
+        for name in self.builder.nodes:
+            channels[f"{BRANCH_PREFIX}{name}"] = EphemeralValue()
+        for starts, end in self.builder.join_edges:
+            if end != END:
+                channels[join_channel(starts, end)] = NamedBarrierValue(starts)
+        return channels
+
+    def restore_channels(self, channels: dict[str, BaseChannel], values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            if name in channels:
+                channels[name].restore(value)
+
+    def read_state_values(self, channels: dict[str, BaseChannel]) -> dict[str, Any]:
+        return {k: channels[k].value for k in self.state_keys if channels[k].is_available()}
+
+    def task_update(self, task: Task) -> dict[str, Any] | None:
+        update = {c: v for c, v in task.writes if c in self.builder.fields}
+        return update or None
+
+    def state_keys_written(self, task: Task) -> list[str]:
+        return sorted({c for c, _ in task.writes if c in self.builder.fields})
+
+    def _update_writes(self, name: str, result: Any) -> list[tuple[str, Any]]:
+        if result is None:
+            return []
+        try:
+            update = state_to_dict(result)
+        except TypeError:
+            raise InvalidUpdateError(
+                f"node {name!r} returned {type(result).__name__}; a node must return a dict of "
+                "state keys to update, or None"
+            ) from None
+        unknown = [k for k in update if k not in self.builder.fields]
+        if unknown:
+            raise InvalidUpdateError(
+                f"node {name!r} returned key(s) {unknown} that are not in the state schema "
+                f"{getattr(self.builder.state_schema, '__name__', '')} (keys: {list(self.state_keys)})"
+            )
+        return list(update.items())
+
+    async def run_task(
+        self, task: Task, channels: dict[str, BaseChannel], config: RunnableConfig, in_thread: bool
+    ) -> list[tuple[str, Any]]:
+        """Run one task and return its writes: state updates, then the edges it takes."""
+        if task.name == START:
+            update = state_to_dict(channels[START].value)
+            writes = [(k, v) for k, v in update.items() if k in self.builder.fields]
+        else:
+            node = self.builder.nodes[task.name]
+            state = build_state(self.builder.state_schema, self.read_state_values(channels))
+            args = (state, config) if node.takes_config else (state,)
+            writes = self._update_writes(task.name, await _call(node.fn, args, in_thread))
+        writes += self.fixed_edges.get(task.name, [])
+        branches = self.branches.get(task.name, [])
+        if branches:
+            fresh = {k: copy.copy(channels[k]) for k in self.state_keys}
+            for key, value in writes:
+                if key in fresh:
+                    fresh[key].update([value])
+            state = build_state(self.builder.state_schema, self.read_state_values(fresh))
+            for branch in branches:
+                args = (state, config) if branch.takes_config else (state,)
+                result = await _call(branch.router, args, in_thread)
+                writes += [(f"{BRANCH_PREFIX}{d}", None) for d in self._destinations(branch, result)]
+        return writes
+
+    def _destinations(self, branch: Branch, result: Any) -> list[str]:
+        results = list(result) if isinstance(result, list | tuple) else [result]
+        destinations = []
+        for item in results:
+            if branch.path_map is not None:
+                if item not in branch.path_map:
+                    raise UnknownNodeError(
+                        f"the router of {branch.source!r} returned {item!r}, which is not one of "
+                        f"its destinations {sorted(map(str, branch.path_map))}"
+                    )
+                item = branch.path_map[item]
+            if item == END:
+                continue
+            if item not in self.builder.nodes:
+                raise UnknownNodeError(
+                    f"the router of {branch.source!r} returned {item!r}, which is not a node "
+                    f"(nodes: {sorted(self.builder.nodes)}, or END)"
+                )
+            destinations.append(item)
+        return destinations
+
+    async def astream(
+        self, input: Any, config: RunnableConfig | None = None, *, stream_mode: StreamMode | list[StreamMode] = "values"
+    ) -> AsyncIterator[Any]:
+        """Run the graph, yielding as it goes.
+
+        ``stream_mode="values"`` yields the whole state after every super-step (the input's
+        first); ``"updates"`` yields ``{node: update}`` for each task. A list of modes yields
+        ``(mode, chunk)`` pairs. Errors: see :meth:`SuperStepLoop.run`.
+        """
+        modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
+        for mode in modes:
+            if mode not in ("values", "updates"):
+                raise ValueError(f"unknown stream_mode {mode!r}; use 'values' or 'updates'")
+        async for mode, chunk in SuperStepLoop(self, config).run(input):
+            if mode in modes:
+                yield chunk if isinstance(stream_mode, str) else (mode, chunk)
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None) -> dict[str, Any]:
+        """Run the graph to the end and return the final state values (a dict).
+
+        ``input=None`` resumes the thread from its latest checkpoint, or from
+        ``config["configurable"]["checkpoint_id"]`` (replay from a past checkpoint: new checkpoints
+        branch off it, the old ones are kept).
+        """
+        values: dict[str, Any] = {}
+        loop = SuperStepLoop(self, config)
+        async for mode, chunk in loop.run(input):
+            if mode == "values":
+                values = chunk
+        return values or self.read_state_values(loop.channels)
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None) -> dict[str, Any]:
+        """Sync form of :meth:`ainvoke`."""
+        return _run_sync(self.ainvoke(input, config))
+
+    def stream(
+        self, input: Any, config: RunnableConfig | None = None, *, stream_mode: StreamMode | list[StreamMode] = "values"
+    ) -> Iterator[Any]:
+        """Sync form of :meth:`astream`; runs the whole graph, then yields the chunks."""
+
+        async def collect() -> list[Any]:
+            return [chunk async for chunk in self.astream(input, config, stream_mode=stream_mode)]
+
+        return iter(_run_sync(collect()))
+
+    def _require_saver(self) -> BaseCheckpointSaver:
+        if self.checkpointer is None:
+            raise ValueError("this graph has no checkpointer: compile(checkpointer=...) to keep state")
+        return self.checkpointer
+
+    def _snapshot(self, saved: CheckpointTuple) -> StateSnapshot:
+        channels = self.new_channels()
+        self.restore_channels(channels, saved.checkpoint.channel_values)
+        step = int(saved.metadata.get("step", -1))
+        planned = prepare_next_tasks(
+            saved.checkpoint.id, step + 1, channels, saved.checkpoint.channel_versions,
+            saved.checkpoint.versions_seen, self.triggers,
+        )
+        errors = {w.task_id: w.value for w in saved.pending_writes if w.channel == ERROR_CHANNEL}
+        tasks = tuple(PregelTask(t.id, t.name, t.path, errors.get(t.id)) for t in planned)
+        return StateSnapshot(
+            values=self.read_state_values(channels),
+            next=saved.next,
+            config=saved.config,
+            metadata=saved.metadata,
+            created_at=saved.checkpoint.ts,
+            parent_config=saved.parent_config,
+            tasks=tasks,
+        )
+
+    async def aget_state(self, config: RunnableConfig) -> StateSnapshot:
+        """The state at the checkpoint named in ``config``, or the thread's latest.
+
+        A thread with no checkpoint gives an empty snapshot (``values == {}``).
+        Raises ``ValueError`` when the graph has no checkpointer or ``config`` has no thread_id.
+        """
+        saved = await self._require_saver().aget_tuple(config)
+        if saved is None:
+            config_thread_id(config)
+            return StateSnapshot({}, (), config, None, None, None, ())
+        return self._snapshot(saved)
+
+    def get_state(self, config: RunnableConfig) -> StateSnapshot:
+        return _run_sync(self.aget_state(config))
+
+    async def aget_state_history(
+        self, config: RunnableConfig, *, limit: int | None = None, before: RunnableConfig | None = None
+    ) -> AsyncIterator[StateSnapshot]:
+        """Every checkpoint of the thread as a :class:`StateSnapshot`, newest first."""
+        async for saved in self._require_saver().alist(config, before=before, limit=limit):
+            yield self._snapshot(saved)
+
+    def get_state_history(
+        self, config: RunnableConfig, *, limit: int | None = None, before: RunnableConfig | None = None
+    ) -> Iterator[StateSnapshot]:
+        async def collect() -> list[StateSnapshot]:
+            return [s async for s in self.aget_state_history(config, limit=limit, before=before)]
+
+        return iter(_run_sync(collect()))

@@ -1,0 +1,85 @@
+"""Turning a state schema (TypedDict, dataclass or Pydantic model) into channels."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Annotated, Any, get_args, get_origin
+
+from engine.channels import BaseChannel, BinaryOperatorAggregate, LastValue
+
+
+@dataclasses.dataclass(frozen=True)
+class StateField:
+    """One state key: its type and, for ``Annotated[T, reducer]``, the reducer."""
+
+    name: str
+    value_type: Any
+    reducer: Callable[[Any, Any], Any] | None
+
+    def new_channel(self) -> BaseChannel:
+        if self.reducer is None:
+            return LastValue()
+        return BinaryOperatorAggregate(_constructible(self.value_type), self.reducer)
+
+
+def _constructible(value_type: Any) -> Any:
+    origin = get_origin(value_type)
+    return origin if isinstance(origin, type) else value_type
+
+
+def _is_reducer(candidate: Any) -> bool:
+    if not callable(candidate):
+        return False
+    try:
+        params = inspect.signature(candidate).parameters.values()
+    except (TypeError, ValueError):
+        return True  # builtins such as operator.add have no signature; trust them
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
+
+
+def state_fields(schema: Any) -> dict[str, StateField]:
+    """The state keys of ``schema`` in declaration order.
+
+    Raises:
+        TypeError: ``schema`` is not a class with type annotations.
+    """
+    if not isinstance(schema, type):
+        raise TypeError(f"a state schema must be a class (TypedDict, dataclass, Pydantic model), got {schema!r}")
+    hints = typing.get_type_hints(schema, include_extras=True)
+    fields: dict[str, StateField] = {}
+    for name, hint in hints.items():
+        if name.startswith("_") or get_origin(hint) is typing.ClassVar:
+            continue
+        reducer = None
+        value_type = hint
+        if get_origin(hint) is Annotated:
+            value_type, *extras = get_args(hint)
+            reducer = next((e for e in reversed(extras) if _is_reducer(e)), None)
+        fields[name] = StateField(name, value_type, reducer)
+    return fields
+
+
+def build_state(schema: Any, values: dict[str, Any]) -> Any:
+    """What a node receives: a dict for a TypedDict schema, else an instance of the schema.
+
+    Raises:
+        TypeError: a dataclass/Pydantic schema needs a value that the state does not have yet.
+    """
+    if dataclasses.is_dataclass(schema) or hasattr(schema, "model_fields"):
+        return schema(**values)
+    return dict(values)
+
+
+def state_to_dict(schema_value: Any) -> dict[str, Any]:
+    """An input or update given as a dict, a dataclass instance or a Pydantic model, as a dict."""
+    if isinstance(schema_value, dict):
+        return schema_value
+    if dataclasses.is_dataclass(schema_value) and not isinstance(schema_value, type):
+        return {f.name: getattr(schema_value, f.name) for f in dataclasses.fields(schema_value)}
+    if hasattr(type(schema_value), "model_fields"):
+        return {name: getattr(schema_value, name) for name in type(schema_value).model_fields}
+    raise TypeError(f"expected a dict of state keys, got {type(schema_value).__name__}")

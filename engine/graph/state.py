@@ -1,0 +1,237 @@
+"""``StateGraph``: build a graph of nodes over a shared state, then compile it to run.
+
+Same public shape as LangGraph's ``StateGraph``; :meth:`StateGraph.compile` validates the whole
+graph and reports every problem at once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, get_args, get_origin
+
+from engine.constants import END, RESERVED_CHARACTERS, START
+from engine.errors import GraphValidationError
+from engine.graph.schema import StateField, state_fields
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A node: its name, its function, and whether the function takes ``config``."""
+
+    name: str
+    fn: Callable[..., Any]
+    takes_config: bool
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A conditional edge: ``router(state)`` names where to go, through ``path_map`` if given."""
+
+    source: str
+    router: Callable[..., Any]
+    path_map: dict[Hashable, str] | None
+    takes_config: bool
+
+    def destinations(self) -> list[str] | None:
+        """Every node the branch can route to, or ``None`` when that cannot be known."""
+        return sorted(set(self.path_map.values())) if self.path_map is not None else None
+
+
+def _takes_config(fn: Callable[..., Any]) -> bool:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    if any(p.name == "config" for p in params):
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2
+
+
+def _literal_destinations(router: Callable[..., Any]) -> list[str] | None:
+    """Destinations declared by a ``-> Literal["a", "b"]`` return annotation, if any."""
+    try:
+        hint = typing.get_type_hints(router).get("return")
+    except Exception:
+        return None
+    if get_origin(hint) is Literal:
+        return [str(arg) for arg in get_args(hint)]
+    return None
+
+
+class StateGraph:
+    """A graph whose nodes read and update one state of type ``state_schema``.
+
+    ``state_schema`` is a TypedDict, a dataclass or a Pydantic model; a field annotated
+    ``Annotated[T, reducer]`` folds writes with ``reducer(current, new)``, any other field keeps
+    the last value written (and accepts one write per super-step).
+
+    Raises:
+        TypeError: ``state_schema`` is not a class with annotations.
+    """
+
+    def __init__(self, state_schema: Any, config_schema: Any = None, **_schemas: Any) -> None:
+        self.state_schema = state_schema
+        self.config_schema = config_schema
+        self.fields: dict[str, StateField] = state_fields(state_schema)
+        self.nodes: dict[str, NodeSpec] = {}
+        self.edges: set[tuple[str, str]] = set()
+        self.join_edges: set[tuple[tuple[str, ...], str]] = set()
+        self.branches: list[Branch] = []
+        self._problems: list[str] = []
+
+    def add_node(self, node: str | Callable[..., Any], action: Callable[..., Any] | None = None, **_: Any) -> StateGraph:
+        """Add ``action`` as node ``node``, or ``add_node(fn)`` to name it after the function.
+
+        The function takes the state (and optionally ``config``), may be sync or async, and
+        returns a dict of state keys to update, or ``None``. Problems (a duplicate or reserved
+        name) are reported by :meth:`compile`.
+        """
+        if action is None:
+            if not callable(node):
+                raise TypeError(f"add_node({node!r}) needs a function as its second argument")
+            action, node = node, getattr(node, "__name__", repr(node))
+        name = str(node)
+        if name in self.nodes:
+            self._problems.append(f"node {name!r} is added more than once; node names must be unique")
+        elif name in (START, END):
+            self._problems.append(f"node name {name!r} is reserved")
+        elif any(ch in name for ch in RESERVED_CHARACTERS):
+            self._problems.append(
+                f"node name {name!r} contains a reserved character ({' '.join(RESERVED_CHARACTERS)})"
+            )
+        else:
+            self.nodes[name] = NodeSpec(name, action, _takes_config(action))
+        return self
+
+    def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph:
+        """Run ``end_key`` after ``start_key``; with a list of starts, after all of them (a join)."""
+        if isinstance(start_key, str):
+            self.edges.add((start_key, end_key))
+        else:
+            starts = tuple(sorted(set(start_key)))
+            if len(starts) == 1:
+                self.edges.add((starts[0], end_key))
+            else:
+                self.join_edges.add((starts, end_key))
+        return self
+
+    def add_conditional_edges(
+        self,
+        source: str,
+        path: Callable[..., Any],
+        path_map: dict[Hashable, str] | Sequence[str] | None = None,
+    ) -> StateGraph:
+        """After ``source``, call ``path(state)`` and go to the node(s) it names.
+
+        ``path`` returns a node name, ``END`` or a list of them; with ``path_map`` (a dict) its
+        result is looked up there first; a list ``path_map`` names the possible destinations.
+        Without either, a ``-> Literal[...]`` return annotation gives the destinations.
+        """
+        if path_map is None:
+            literal = _literal_destinations(path)
+            mapping = {d: d for d in literal} if literal is not None else None
+        elif isinstance(path_map, dict):
+            mapping = dict(path_map)
+        else:
+            mapping = {d: d for d in path_map}
+        self.branches.append(Branch(source, path, mapping, _takes_config(path)))
+        return self
+
+    def set_entry_point(self, key: str) -> StateGraph:
+        return self.add_edge(START, key)
+
+    def set_conditional_entry_point(self, path: Callable[..., Any], path_map: Any = None) -> StateGraph:
+        return self.add_conditional_edges(START, path, path_map)
+
+    def set_finish_point(self, key: str) -> StateGraph:
+        return self.add_edge(key, END)
+
+    def validate(self) -> list[str]:
+        """Every problem with the graph as built, one sentence each (empty when valid)."""
+        problems = list(self._problems)
+        known = set(self.nodes)
+        for key in self.fields:
+            if key in (START, END) or any(ch in key for ch in RESERVED_CHARACTERS):
+                problems.append(f"state key {key!r} is a reserved name or has a reserved character")
+        for start, end in sorted(self.edges):
+            if start == END:
+                problems.append(f"edge {start!r} -> {end!r} starts at END; nothing runs after END")
+            elif start != START and start not in known:
+                problems.append(f"edge {start!r} -> {end!r} starts at unknown node {start!r}")
+            if end == START:
+                problems.append(f"edge {start!r} -> {end!r} ends at START; START cannot be a destination")
+            elif end != END and end not in known:
+                problems.append(f"edge {start!r} -> {end!r} ends at unknown node {end!r}")
+        for starts, end in sorted(self.join_edges):
+            for start in starts:
+                if start not in known:
+                    problems.append(f"join edge {list(starts)} -> {end!r} starts at unknown node {start!r}")
+            if end != END and end not in known:
+                problems.append(f"join edge {list(starts)} -> {end!r} ends at unknown node {end!r}")
+        for branch in self.branches:
+            if branch.source != START and branch.source not in known:
+                problems.append(f"conditional edge starts at unknown node {branch.source!r}")
+            for dest in branch.destinations() or []:
+                if dest != END and dest not in known:
+                    problems.append(
+                        f"conditional edge from {branch.source!r} can route to unknown node {dest!r}"
+                    )
+        if not any(s == START for s, _ in self.edges) and not any(b.source == START for b in self.branches):
+            problems.append("the graph has no entry point: add builder.add_edge(START, '<first node>')")
+        successors = self.successors()
+        reachable = _reach(START, successors)
+        for name in self.nodes:
+            if name not in reachable:
+                problems.append(f"node {name!r} is not reachable from START")
+        reaches_end = {n for n in reachable if END in _reach(n, successors)}
+        if START in reachable and START not in reaches_end:
+            problems.append("there is no path from START to END")
+        for name in self.nodes:
+            if name in reachable and name not in reaches_end:
+                problems.append(
+                    f"node {name!r} has no path to END: add an edge from it "
+                    f"(builder.add_edge({name!r}, END) to finish there)"
+                )
+        return problems
+
+    def successors(self) -> dict[str, set[str]]:
+        """Where each node can go next; a branch with unknown destinations can go anywhere."""
+        succ: dict[str, set[str]] = {}
+        for start, end in self.edges:
+            succ.setdefault(start, set()).add(end)
+        for starts, end in self.join_edges:
+            for start in starts:
+                succ.setdefault(start, set()).add(end)
+        for branch in self.branches:
+            dests = branch.destinations()
+            succ.setdefault(branch.source, set()).update(
+                dests if dests is not None else [*self.nodes, END]
+            )
+        return succ
+
+    def compile(self, checkpointer: Any = None, *, name: str | None = None, **_: Any) -> Any:
+        """Validate and return a runnable :class:`~engine.graph.compiled.CompiledStateGraph`.
+
+        Raises:
+            GraphValidationError: listing every problem found by :meth:`validate`.
+        """
+        problems = self.validate()
+        if problems:
+            raise GraphValidationError(problems)
+        from engine.graph.compiled import CompiledStateGraph
+
+        return CompiledStateGraph(self, checkpointer=checkpointer, name=name or "LangGraph")
+
+
+def _reach(start: str, successors: dict[str, set[str]]) -> set[str]:
+    seen, stack = {start}, [start]
+    while stack:
+        for nxt in successors.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen

@@ -1,0 +1,136 @@
+"""The pure parts of a super-step: which tasks run next, and applying their writes.
+
+Nothing here does I/O or looks at the clock, so a step's result depends only on the
+checkpoint it starts from and on what the tasks wrote, never on which task finished first.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.channels import MISSING, BaseChannel, EphemeralValue
+from engine.errors import InvalidUpdateError
+
+_TASK_NAMESPACE = uuid.UUID("5d2c8f0e-6f1b-4a8e-9a43-3c8f5e2b7d10")
+
+
+@dataclass
+class Task:
+    """One node's run in a super-step; ``writes`` are ``(channel, value)`` pairs in write order."""
+
+    id: str
+    name: str
+    triggers: tuple[str, ...]
+    writes: list[tuple[str, Any]] = field(default_factory=list)
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return (self.name,)
+
+
+def next_version(current: str | None) -> str:
+    """The version after ``current``: a zero-padded counter plus a random suffix.
+
+    The counter makes versions compare in order as strings; the suffix keeps two forks of one
+    thread from giving different values the same version.
+    """
+    counter = int(current.split(".", 1)[0]) + 1 if current else 1
+    return f"{counter:010d}.{secrets.token_hex(4)}"
+
+
+def task_id(checkpoint_id: str, step: int, name: str) -> str:
+    """Deterministic per (checkpoint, step, node), so a resumed step finds its pending writes."""
+    return str(uuid.uuid5(_TASK_NAMESPACE, f"{checkpoint_id}|{step}|{name}"))
+
+
+def prepare_next_tasks(
+    checkpoint_id: str,
+    step: int,
+    channels: Mapping[str, BaseChannel],
+    versions: Mapping[str, str],
+    versions_seen: Mapping[str, Mapping[str, str]],
+    triggers: Mapping[str, Sequence[str]],
+) -> list[Task]:
+    """The tasks of super-step ``step``: every node with a trigger channel that has a value and a
+    version newer than the one the node last ran on. Sorted by task path (the node name)."""
+    tasks = []
+    for name in sorted(triggers):
+        seen = versions_seen.get(name, {})
+        fired = tuple(
+            t
+            for t in triggers[name]
+            if channels[t].is_available() and versions.get(t, "") > seen.get(t, "")
+        )
+        if fired:
+            tasks.append(Task(task_id(checkpoint_id, step, name), name, fired))
+    return tasks
+
+
+def apply_writes(
+    channels: Mapping[str, BaseChannel],
+    versions: dict[str, str],
+    versions_seen: dict[str, dict[str, str]],
+    tasks: Sequence[Task],
+) -> set[str]:
+    """Apply the writes of one super-step's finished tasks; return the channels that changed.
+
+    Tasks are taken in path order whatever order they finished in. Mutates ``channels``,
+    ``versions`` and ``versions_seen``.
+
+    Raises:
+        InvalidUpdateError: a write to a channel that does not exist, or more writes to a
+            channel without a reducer than it takes; the message names the nodes and the fix.
+    """
+    ordered = sorted(tasks, key=lambda t: t.path)
+    changed: set[str] = set()
+    for task in ordered:
+        seen = versions_seen.setdefault(task.name, {})
+        for trigger in task.triggers:
+            seen[trigger] = versions[trigger]
+    for task in ordered:
+        for trigger in task.triggers:
+            if channels[trigger].consume():
+                versions[trigger] = next_version(versions.get(trigger))
+                changed.add(trigger)
+    pending: dict[str, list[Any]] = {}
+    writers: dict[str, list[str]] = {}
+    for task in ordered:
+        for channel, value in task.writes:
+            if channel not in channels:
+                raise InvalidUpdateError(
+                    f"node {task.name!r} wrote to {channel!r}, which is not a key of the state"
+                )
+            pending.setdefault(channel, []).append(value)
+            writers.setdefault(channel, []).append(task.name)
+    for channel, values in pending.items():
+        try:
+            updated = channels[channel].update(values)
+        except InvalidUpdateError as exc:
+            raise InvalidUpdateError(_conflict_message(channel, writers[channel])) from exc
+        if updated:
+            versions[channel] = next_version(versions.get(channel))
+            changed.add(channel)
+    for channel, chan in channels.items():
+        if channel not in pending and isinstance(chan, EphemeralValue) and chan.update([]):
+            versions[channel] = next_version(versions.get(channel))
+            changed.add(channel)
+    return changed
+
+
+def _conflict_message(channel: str, writers: list[str]) -> str:
+    names = ", ".join(repr(w) for w in writers)
+    return (
+        f"State key {channel!r} can receive only one value per super-step, "
+        f"but {len(writers)} tasks wrote it in the same super-step ({names}). "
+        f"Give it a reducer to combine parallel writes, e.g. "
+        f"{channel}: Annotated[list, operator.add] or Annotated[int, lambda a, b: a + b]."
+    )
+
+
+def checkpoint_values(channels: Mapping[str, BaseChannel]) -> dict[str, Any]:
+    """Channel name -> value for every channel that has one."""
+    return {name: value for name, ch in channels.items() if (value := ch.checkpoint()) is not MISSING}

@@ -1,0 +1,223 @@
+"""Running a compiled graph super-step by super-step, with checkpoints.
+
+Each super-step: plan the tasks from the current channels (``prepare_next_tasks``), run them
+concurrently, apply their writes in task order (``apply_writes``), then save one checkpoint.
+A failing task fails the step; its siblings' writes are kept as pending writes so a resumed run
+does not redo them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from engine.checkpoint.base import (
+    Checkpoint,
+    PendingWrite,
+    RunnableConfig,
+    StepRecord,
+    config_checkpoint_id,
+    config_thread_id,
+    new_checkpoint_id,
+    utc_now,
+)
+from engine.constants import ERROR_CHANNEL, START
+from engine.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError
+from engine.pregel.algo import Task, apply_writes, checkpoint_values, next_version, prepare_next_tasks
+
+if TYPE_CHECKING:
+    from engine.graph.compiled import CompiledStateGraph
+
+DEFAULT_RECURSION_LIMIT = 25
+
+
+def error_info(exc: BaseException, node: str | None = None) -> dict[str, str]:
+    info = {"type": type(exc).__name__, "message": str(exc)}
+    if node is not None:
+        info["node"] = node
+    return info
+
+
+class SuperStepLoop:
+    """One run of a graph on one thread; iterate :meth:`run` to drive it.
+
+    Holds the channels, their versions and the versions each node has seen, plus the config of
+    the last saved checkpoint (the parent of the next one).
+    """
+
+    def __init__(self, graph: CompiledStateGraph, config: RunnableConfig | None) -> None:
+        self.graph = graph
+        self.saver = graph.checkpointer
+        self.config: RunnableConfig = dict(config or {})
+        self.config.setdefault("configurable", {})
+        self.recursion_limit = int(self.config.get("recursion_limit", DEFAULT_RECURSION_LIMIT))
+        self.channels = graph.new_channels()
+        self.versions: dict[str, str] = {}
+        self.versions_seen: dict[str, dict[str, str]] = {}
+        self.parent_config: RunnableConfig | None = None
+        self.checkpoint_id = ""
+        self.step = -1
+        self.pending_writes: list[PendingWrite] = []
+
+    async def _load(self) -> bool:
+        """Restore the checkpoint named by the config (or the thread's latest); False if none."""
+        if self.saver is None:
+            return False
+        config_thread_id(self.config)
+        saved = await self.saver.aget_tuple(self.config)
+        if saved is None:
+            if config_checkpoint_id(self.config):
+                raise EmptyInputError(
+                    f"thread {self.config['configurable']['thread_id']!r} has no checkpoint "
+                    f"{config_checkpoint_id(self.config)!r}"
+                )
+            return False
+        self.graph.restore_channels(self.channels, saved.checkpoint.channel_values)
+        self.versions = dict(saved.checkpoint.channel_versions)
+        self.versions_seen = copy.deepcopy(saved.checkpoint.versions_seen)
+        self.step = int(saved.metadata.get("step", -1))
+        self.parent_config = saved.config
+        self.checkpoint_id = saved.checkpoint.id
+        self.pending_writes = list(saved.pending_writes)
+        return True
+
+    async def _save(
+        self, source: str, tasks: Sequence[Task], changed: set[str], next_tasks: Sequence[Task],
+        checkpoint_id: str,
+    ) -> None:
+        metadata = {
+            "source": source,
+            "step": self.step,
+            "parents": {},
+            "writes": {t.name: self.graph.state_keys_written(t) for t in tasks},
+        }
+        if self.saver is None:
+            return
+        checkpoint = Checkpoint(
+            id=checkpoint_id,
+            ts=utc_now(),
+            channel_values=checkpoint_values(self.channels),
+            channel_versions=dict(self.versions),
+            versions_seen=copy.deepcopy(self.versions_seen),
+        )
+        record = StepRecord(
+            checkpoint=checkpoint,
+            metadata=metadata,
+            next=tuple(t.name for t in next_tasks),
+            new_versions={c: self.versions[c] for c in changed if c in self.versions},
+            task_writes=_pending(tasks),
+        )
+        parent = self.parent_config or {
+            "configurable": {k: v for k, v in self.config["configurable"].items() if k != "checkpoint_id"}
+        }
+        self.parent_config = await self.saver.aput_step(parent, record)
+
+    async def _fail(self, exc: BaseException, writes: list[PendingWrite], node: str | None = None) -> None:
+        if self.saver is None:
+            return
+        if self.parent_config is not None:
+            await self.saver.aput_writes(self.parent_config, writes)
+        await self.saver.arecord_error(self.config, error_info(exc, node))
+
+    def _plan(self, checkpoint_id: str) -> list[Task]:
+        return prepare_next_tasks(
+            checkpoint_id, self.step + 1, self.channels, self.versions, self.versions_seen,
+            self.graph.triggers,
+        )
+
+    async def run(self, input: Any) -> AsyncIterator[tuple[str, Any]]:
+        """Yield ``("values", state)`` after each super-step and ``("updates", {node: update})``
+        per task.
+
+        Raises:
+            EmptyInputError: ``input`` is None and the thread has nothing to resume.
+            GraphRecursionError: more than ``recursion_limit`` super-steps.
+            InvalidUpdateError: conflicting or invalid writes; or whatever a node raised.
+        """
+        loaded = await self._load()
+        if input is not None:
+            self.step = self.step + 1 if loaded else -1
+            self.channels[START].update([input])
+            self.versions[START] = next_version(self.versions.get(START))
+            self.checkpoint_id = new_checkpoint_id()
+            self.pending_writes = []
+            await self._save("input", [], {START}, self._plan(self.checkpoint_id), self.checkpoint_id)
+        elif not loaded:
+            raise EmptyInputError(
+                "nothing to run: the input is None and the thread has no checkpoint to resume; "
+                "pass an input, or a thread_id that has one"
+            )
+        tasks = self._plan(self.checkpoint_id)
+        steps_run = 0
+        while tasks:
+            if any(t.name != START for t in tasks):
+                if steps_run >= self.recursion_limit:
+                    exc = GraphRecursionError(
+                        f"recursion limit of {self.recursion_limit} super-steps reached before the "
+                        "graph finished; raise config['recursion_limit'] if the graph loops on "
+                        "purpose, or check the conditional edges that loop"
+                    )
+                    await self._fail(exc, [])
+                    raise exc
+                steps_run += 1
+            self.step += 1
+            await self._run_tasks(tasks)
+            try:
+                changed = apply_writes(self.channels, self.versions, self.versions_seen, tasks)
+            except InvalidUpdateError as exc:
+                await self._fail(exc, _pending(tasks))
+                raise
+            self.checkpoint_id = new_checkpoint_id()
+            next_tasks = self._plan(self.checkpoint_id)
+            await self._save("loop", tasks, changed, next_tasks, self.checkpoint_id)
+            self.pending_writes = []
+            for task in tasks:
+                if task.name != START:
+                    yield "updates", {task.name: self.graph.task_update(task)}
+            yield "values", self.graph.read_state_values(self.channels)
+            tasks = next_tasks
+
+    async def _run_tasks(self, tasks: list[Task]) -> None:
+        """Run the tasks that have no saved writes; siblings of a failing task still finish."""
+        saved: dict[str, list[PendingWrite]] = {}
+        for write in self.pending_writes:
+            saved.setdefault(write.task_id, []).append(write)
+        to_run = []
+        for task in tasks:
+            earlier = saved.get(task.id, [])
+            if earlier and all(w.channel != ERROR_CHANNEL for w in earlier):
+                task.writes = [(w.channel, w.value) for w in sorted(earlier, key=lambda w: w.idx)]
+            else:
+                to_run.append(task)
+        concurrent = len(to_run) > 1
+        results = await asyncio.gather(
+            *(self.graph.run_task(t, self.channels, self.config, concurrent) for t in to_run),
+            return_exceptions=True,
+        )
+        failures: list[tuple[Task, BaseException]] = []
+        for task, result in zip(to_run, results):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                failures.append((task, result))
+            else:
+                task.writes = result
+        if failures:
+            failed = {t.id for t, _ in failures}
+            writes = _pending([t for t in tasks if t.id not in failed])
+            writes += [
+                PendingWrite(t.id, t.name, ERROR_CHANNEL, error_info(exc, t.name), 0) for t, exc in failures
+            ]
+            task, exc = failures[0]
+            await self._fail(exc, writes, task.name)
+            raise exc
+
+
+def _pending(tasks: Sequence[Task]) -> list[PendingWrite]:
+    return [
+        PendingWrite(task.id, task.name, channel, value, idx)
+        for task in tasks
+        for idx, (channel, value) in enumerate(task.writes)
+    ]
