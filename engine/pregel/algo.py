@@ -106,14 +106,18 @@ def apply_writes(
                 )
             pending.setdefault(channel, []).append(value)
             writers.setdefault(channel, []).append(task.name)
+    conflicts: dict[str, list[str]] = {}
     for channel, values in pending.items():
         try:
             updated = channels[channel].update(values)
-        except InvalidUpdateError as exc:
-            raise InvalidUpdateError(_conflict_message(channel, writers[channel])) from exc
+        except InvalidUpdateError:
+            conflicts[channel] = writers[channel]
+            continue
         if updated:
             versions[channel] = next_version(versions.get(channel))
             changed.add(channel)
+    if conflicts:
+        raise InvalidUpdateError(_conflict_message(conflicts))
     for channel, chan in channels.items():
         if channel not in pending and isinstance(chan, EphemeralValue) and chan.update([]):
             versions[channel] = next_version(versions.get(channel))
@@ -121,13 +125,18 @@ def apply_writes(
     return changed
 
 
-def _conflict_message(channel: str, writers: list[str]) -> str:
-    names = ", ".join(repr(w) for w in writers)
+def _conflict_message(conflicts: dict[str, list[str]]) -> str:
+    lines = [
+        f"{channel!r} was written by {len(names)} tasks ({', '.join(repr(n) for n in names)})"
+        for channel, names in conflicts.items()
+    ]
+    example = next(iter(conflicts))
     return (
-        f"State key {channel!r} can receive only one value per super-step, "
-        f"but {len(writers)} tasks wrote it in the same super-step ({names}). "
-        f"Give it a reducer to combine parallel writes, e.g. "
-        f"{channel}: Annotated[list, operator.add] or Annotated[int, lambda a, b: a + b]."
+        "Can receive only one value per super-step for a state key without a reducer: "
+        + "; ".join(lines)
+        + ". Nodes that run in the same super-step must not write the same plain key. "
+        f"Give each such key a reducer that combines parallel writes, e.g. "
+        f"{example}: Annotated[list, operator.add] or Annotated[int, lambda a, b: a + b]."
     )
 
 

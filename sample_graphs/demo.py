@@ -1,0 +1,60 @@
+"""``retrace demo``'s runs: every sample graph on several threads, into one checkpoint database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.checkpoint.sqlite import AsyncSqliteSaver
+from engine.errors import EngineError
+from sample_graphs import calculator_agent, chat, parallel_search
+
+DEMO_MARKER = ("created_by", "retrace demo")
+"""``retrace_meta`` row that marks a database ``retrace demo`` may replace."""
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """One thread the demo wrote: its graph, its outcome, and the error message if it failed."""
+
+    thread_id: str
+    graph: str
+    status: str
+    error: str | None = None
+
+
+async def write_demo_database(path: str | Path) -> list[DemoRun]:
+    """Run the sample graphs into a new database at ``path`` and mark it as made by the demo.
+
+    The buggy parallel search fails on purpose (``InvalidUpdateError``); its thread is kept with
+    status ``error``. Raises ``CheckpointStoreError`` if ``path`` cannot be used.
+    """
+    runs: list[DemoRun] = []
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        await saver.set_meta(*DEMO_MARKER)
+
+        async def run(builder, graph_name: str, thread_id: str, *inputs: dict) -> None:
+            compiled = builder.compile(checkpointer=saver, name=graph_name)
+            config = {"configurable": {"thread_id": thread_id}}
+            try:
+                for value in inputs:
+                    await compiled.ainvoke(value, config)
+            except EngineError as exc:
+                runs.append(DemoRun(thread_id, graph_name, "error", f"{type(exc).__name__}: {exc}"))
+            else:
+                runs.append(DemoRun(thread_id, graph_name, "done"))
+
+        await run(parallel_search.graph, "parallel_search", "search-fixed",
+                  parallel_search.initial_state("concurrency"))
+        await run(parallel_search.graph, "parallel_search", "search-state-management",
+                  parallel_search.initial_state("state management"))
+        await run(parallel_search.buggy_graph, "parallel_search (buggy)", "search-buggy",
+                  parallel_search.initial_state("concurrency"))
+        await run(calculator_agent.graph, "calculator_agent", "calc-add",
+                  {"messages": [("human", "Calculate 10 + 20")]})
+        await run(calculator_agent.graph, "calculator_agent", "calc-two-questions",
+                  {"messages": [("human", "What is 7 * 6?")]},
+                  {"messages": [("human", "And 144 / 12?")]})
+        for thread_id, conversation in chat.CONVERSATIONS.items():
+            await run(chat.graph, "chat", thread_id, conversation)
+    return runs
