@@ -1,0 +1,180 @@
+"""The ``retrace`` command: make the demo database, open the debugger, list threads and history.
+
+Every failure a user can cause (a missing, foreign, damaged or newer database, an unknown thread)
+ends with a one-line message on stderr and exit code 2, and leaves the file untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from engine.checkpoint.sqlite import CheckpointReader
+from engine.errors import CheckpointStoreError, NotARetraceDatabaseError
+
+T = TypeVar("T")
+DEFAULT_DEMO_DB = "retrace-demo.db"
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"retrace: error: {message}", err=True)
+    sys.exit(2)
+
+
+def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """Run an async CLI step; turn store errors into a one-line message and exit code 2."""
+    try:
+        return asyncio.run(coro_fn())
+    except CheckpointStoreError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+
+
+async def _read(path: Path, query: Callable[[CheckpointReader], Awaitable[T]]) -> T:
+    async with await CheckpointReader.open(path) as reader:
+        return await query(reader)
+
+
+def _open_debugger(path: Path) -> None:
+    from tui.app import RetraceApp
+
+    RetraceApp(path).run()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="retrace")
+def main() -> None:
+    """retrace: a time-travel debugger for agent graphs."""
+
+
+async def _is_demo_database(path: Path) -> bool:
+    from sample_graphs.demo import DEMO_MARKER
+
+    try:
+        return await _read(path, lambda r: r.get_meta(DEMO_MARKER[0])) == DEMO_MARKER[1]
+    except NotARetraceDatabaseError:
+        return False
+
+
+@main.command()
+@click.option("--db", "db", default=DEFAULT_DEMO_DB, show_default=True, type=click.Path(path_type=Path),
+              help="Where to write the demo checkpoint database.")
+@click.option("--no-open", is_flag=True, help="Write the database but do not open the debugger.")
+def demo(db: Path, no_open: bool) -> None:
+    """Run the sample graphs into a checkpoint database and open the debugger on it.
+
+    A database an earlier `retrace demo` made is replaced; any other file at that path is left
+    untouched.
+    """
+    from sample_graphs.demo import write_demo_database
+
+    if db.exists() or db.is_symlink():
+        if db.is_dir() or not run(lambda: _is_demo_database(db)):
+            fail(f"{db} exists and was not made by `retrace demo`; it is left untouched. "
+                 "Pass --db with another path.")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    runs = run(lambda: write_demo_database(db))
+    for r in runs:
+        outcome = r.status if r.error is None else f"{r.status} ({_one_line(r.error, 100)})"
+        click.echo(f"wrote thread {r.thread_id:<24} {r.graph:<26} {outcome}")
+    click.echo(f"{len(runs)} threads in {db}")
+    if not no_open:
+        _open_debugger(db)
+
+
+@main.command(name="open")
+@click.argument("path", type=click.Path(path_type=Path))
+def open_command(path: Path) -> None:
+    """Open the debugger on an existing checkpoint database."""
+    run(lambda: _read(path, lambda r: r.list_threads(limit=1)))
+    _open_debugger(path)
+
+
+def _one_line(text: str, width: int) -> str:
+    from tui.safe_text import escape_control
+
+    text = escape_control(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_table(columns: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from tui.safe_text import escape_control
+
+    table = Table(*columns, box=None, header_style="bold")
+    for row in rows:
+        table.add_row(*(Text(escape_control("" if v is None else str(v))) for v in row))
+    Console().print(table)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def threads(path: Path, as_json: bool) -> None:
+    """List the threads of a checkpoint database, most recently updated first."""
+    found = run(lambda: _read(path, lambda r: r.list_threads()))
+    if as_json:
+        click.echo(json.dumps([t.__dict__ for t in found], indent=2))
+        return
+    if not found:
+        click.echo(f"{path} has no threads yet")
+        return
+    _print_table(
+        ["thread", "checkpoints", "latest step", "updated", "status"],
+        [[t.thread_id, t.checkpoint_count, t.latest_step, t.updated_at, t.status] for t in found],
+    )
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("thread")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show only the newest N checkpoints.")
+def history(path: Path, thread: str, as_json: bool, limit: int | None) -> None:
+    """List a thread's checkpoints, newest first."""
+
+    async def query(reader: CheckpointReader) -> Any:
+        if await reader.get_thread(thread) is None:
+            return None
+        return await reader.list_checkpoints(thread, limit=limit)
+
+    checkpoints = run(lambda: _read(path, query))
+    if checkpoints is None:
+        fail(f"thread {thread!r} is not in {path}; `retrace threads {path}` lists the threads")
+    if as_json:
+        click.echo(json.dumps(
+            [
+                {
+                    "checkpoint_id": c.checkpoint_id,
+                    "parent_checkpoint_id": c.parent_checkpoint_id,
+                    "step": c.step,
+                    "source": c.source,
+                    "nodes": sorted(c.writes),
+                    "writes": c.writes,
+                    "next": list(c.next),
+                    "created_at": c.created_at,
+                }
+                for c in checkpoints
+            ],
+            indent=2,
+        ))
+        return
+    _print_table(
+        ["step", "source", "nodes", "next", "created", "checkpoint"],
+        [
+            [c.step, c.source, ", ".join(sorted(c.writes)) or "-", ", ".join(c.next) or "-",
+             c.created_at, c.checkpoint_id]
+            for c in checkpoints
+        ],
+    )
