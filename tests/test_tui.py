@@ -1,0 +1,483 @@
+"""The debugger driven as a user would: ``RetraceApp.run_test`` and ``Pilot`` key presses.
+
+Every test waits for the app's workers and messages to finish (``settle``), never for time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from pathlib import Path
+from typing import Any, TypedDict
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static, Tree
+from textual.worker import WorkerState
+
+from engine.checkpoint.sqlite import AsyncSqliteSaver
+from engine.errors import CheckpointStoreError
+from engine.graph import END, START, StateGraph
+from sample_graphs.demo import write_demo_database
+from tui.app import RetraceApp
+from tui.commands import RetraceCommands
+from tui.dialogs.help import HelpDialog
+from tui.dialogs.value_viewer import ValueViewer
+from tui.keys import bindings_of
+from tui.screens.debugger import DebuggerScreen
+from tui.screens.open_error import OpenErrorScreen
+from tui.widgets.checkpoint_header import CheckpointHeader
+from tui.widgets.history_table import HistoryTable
+from tui.widgets.paged_table import PagedTable
+from tui.widgets.state_tree import StateTree
+from tui.widgets.threads_table import ThreadsTable
+
+SIZE = (160, 45)
+DEMO_ORDER = [  # most recently updated first, as the demo writes them
+    "bob_session_1",
+    "alice_session_1",
+    "calc-two-questions",
+    "calc-add",
+    "search-buggy",
+    "search-state-management",
+    "search-fixed",
+]
+
+# Helpers ------------------------------------------------------------------------------------
+
+_BUSY = (WorkerState.PENDING, WorkerState.RUNNING)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until no worker runs and the messages they posted have been handled.
+
+    One key press can start a chain (highlight -> worker -> result -> highlight -> worker), so
+    wait until two passes in a row find nothing running.
+    """
+    app, quiet = pilot.app, 0
+    for _ in range(100):
+        await pilot.pause()
+        if any(w.state in _BUSY for w in app.workers):
+            quiet = 0
+            await app.workers.wait_for_complete()
+        else:
+            quiet += 1
+            if quiet == 2:
+                return
+    raise AssertionError("the app never settled")
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    """Press keys one at a time, letting each one's work finish, as a person typing would."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+def column(table: DataTable, index: int) -> list[str]:
+    return [table.get_row_at(row)[index].plain for row in range(table.row_count)]
+
+
+def tree_labels(tree: Tree) -> list[str]:
+    """Every label made so far (open or not), depth first."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        for child in node.children:
+            out.append(child.label.plain)
+            walk(child)
+
+    walk(tree.root)
+    return out
+
+
+def static_text(widget: Static) -> str:
+    content = widget.content
+    return content.plain if hasattr(content, "plain") else str(content)
+
+
+def screen_text(app: RetraceApp) -> str:
+    """The characters on screen, line by line, read from the SVG screenshot."""
+    svg = app.export_screenshot()
+    rows: dict[float, str] = {}
+    for match in re.finditer(r'<text class="[^"]*" x="[^"]*" y="([^"]*)"[^>]*>(.*?)</text>', svg):
+        y = float(match.group(1))
+        rows[y] = rows.get(y, "") + html.unescape(match.group(2)).replace("\xa0", " ")
+    return "\n".join(rows[y] for y in sorted(rows))
+
+
+async def open_thread(pilot: Pilot, thread_id: str) -> None:
+    """Move the threads cursor to ``thread_id`` with j/k and wait for its newest checkpoint."""
+    threads = pilot.app.screen.query_one(ThreadsTable)
+    target = [t.thread_id for t in threads.items].index(thread_id)
+    await press(pilot, "1")
+    while threads.cursor_row != target:
+        await press(pilot, "j" if threads.cursor_row < target else "k")
+    assert pilot.app.screen.query_one(HistoryTable).thread_id == thread_id
+
+
+def state_of(app: RetraceApp) -> tuple[str, list[str]]:
+    screen = app.screen
+    return static_text(screen.query_one(CheckpointHeader)), tree_labels(screen.query_one(StateTree))
+
+
+# Fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    asyncio.run(write_demo_database(path))
+    return path
+
+
+class Note(TypedDict):
+    note: str
+
+
+HOSTILE = "[bold red]x[/]\x1b[2J\nnext"
+HOSTILE_SHOWN = "[bold red]x[/]\\x1b[2J\\nnext"
+
+
+@pytest.fixture
+def hostile_db(tmp_path: Path) -> Path:
+    """A thread whose id, node name and values are markup, an escape sequence and a newline."""
+    node = "[b]evil[/b]"
+    builder = (
+        StateGraph(Note).add_node(node, lambda s: {"note": HOSTILE}).add_edge(START, node).add_edge(node, END)
+    )
+    path = tmp_path / "hostile.db"
+
+    async def write() -> None:
+        async with AsyncSqliteSaver.from_conn_string(path) as saver:
+            await builder.compile(checkpointer=saver).ainvoke(
+                {"note": HOSTILE}, {"configurable": {"thread_id": HOSTILE}}
+            )
+
+    asyncio.run(write())
+    return path
+
+
+# The threads, history and state panes -------------------------------------------------------
+
+
+async def test_threads_are_listed_with_their_status(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ThreadsTable)
+        assert column(table, 0) == DEMO_ORDER
+        statuses = dict(zip(column(table, 0), column(table, 4), strict=True))
+        assert statuses["search-buggy"] == "✖ error"
+        assert {s for t, s in statuses.items() if t != "search-buggy"} == {"✔ done"}
+        assert dict(zip(column(table, 0), column(table, 1), strict=True))["calc-add"] == "5"
+        # Error looks different from done, not only by its word.
+        error_cell = table.get_row_at(DEMO_ORDER.index("search-buggy"))[4]
+        done_cell = table.get_row_at(0)[4]
+        assert error_cell.style != done_cell.style
+
+
+async def test_selecting_a_thread_shows_its_history_newest_first(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        history = app.screen.query_one(HistoryTable)
+        assert column(history, 0) == ["3", "2", "1", "0", "-1"]
+        assert column(history, 1) == ["loop", "loop", "loop", "loop", "input"]
+        assert column(history, 2) == ["agent", "tools", "agent", "__start__", "input"]
+        assert history.cursor_row == 0
+        header, labels = state_of(app)
+        assert "step 3" in header
+        assert any("ai" in label and "10 + 20 = 30" in label for label in labels)
+
+
+async def test_brackets_and_jk_step_through_checkpoints_from_any_pane(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        history = app.screen.query_one(HistoryTable)
+
+        await press(pilot, "left_square_bracket", "left_square_bracket")  # from the threads pane
+        assert history.cursor_row == 2
+        header, labels = state_of(app)
+        assert "step 1" in header
+        assert any("ai" in label and "→ add(a=10.0, b=20.0)" in label for label in labels)
+        assert not any("10 + 20 = 30" in label for label in labels)
+
+        await press(pilot, "3", "right_square_bracket")  # from the state pane
+        assert history.cursor_row == 1
+        assert "step 2" in state_of(app)[0]
+
+        await press(pilot, "2", "j", "j")  # j/k in the history pane
+        assert "step 0" in state_of(app)[0]
+        await press(pilot, "k")
+        assert "step 1" in state_of(app)[0]
+        await press(pilot, "enter")
+        assert app.focused is app.screen.query_one(StateTree)
+
+
+async def test_failed_thread_shows_its_error_and_the_pending_writes(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "search-buggy")
+        header, labels = state_of(app)
+        assert "The next step failed: InvalidUpdateError: Can receive only one value" in header
+        assert "Writes of the failed next step" in " ".join(labels)
+        assert any(label.startswith("doc_search") and "wrote results" in label for label in labels)
+        assert any(label.startswith("web_search") and "wrote results" in label for label in labels)
+        assert "total_score  0.9" in labels and "total_score  0.8" in labels
+        # The whole error is a value too, for messages longer than the header shows.
+        tree = app.screen.query_one(StateTree)
+        await press(pilot, "3")
+        for _ in range(30):
+            if tree.cursor_node.data.path == ("error", "error"):
+                break
+            await press(pilot, "j")
+        assert tree.cursor_node.data.path == ("error", "error")
+        await press(pilot, "enter")
+        assert "Give each such key a reducer" in static_text(app.screen.query_one("#value-text", Static))
+        await press(pilot, "escape")
+        # An older checkpoint of the same thread points at the failure.
+        await press(pilot, "left_square_bracket")
+        assert "This thread failed later (InvalidUpdateError)" in state_of(app)[0]
+        assert "InvalidUpdateError" in screen_text(app)
+
+
+async def test_internal_channels_are_hidden_until_toggled(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await press(pilot, "left_square_bracket")  # step 2 has branch:to:agent
+        assert not any(label.startswith("branch:to:agent") for label in state_of(app)[1])
+        assert "1 internal hidden" in " ".join(state_of(app)[1])
+        await press(pilot, "i")
+        assert any(label.startswith("branch:to:agent") for label in state_of(app)[1])
+        await press(pilot, "i")
+        assert not any(label.startswith("branch:to:agent") for label in state_of(app)[1])
+
+
+async def test_input_checkpoint_with_only_internal_channels_says_so(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await press(pilot, *["left_square_bracket"] * 4)
+        header, labels = state_of(app)
+        assert "source input" in header
+        assert "nothing but internal channels; press i to show them" in labels
+
+
+async def test_value_viewer_shows_a_value_whole(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "search-buggy")
+        await press(pilot, "3")
+        tree = app.screen.query_one(StateTree)
+        assert tree.cursor_node is not None and tree.cursor_node.data.path == ("state",)
+        await press(pilot, "v")  # a heading has no value: nothing opens
+        assert not isinstance(app.screen, ValueViewer)
+        await press(pilot, "j", "enter")
+        assert isinstance(app.screen, ValueViewer)
+        assert static_text(app.screen.query_one("#value-text", Static)) == "concurrency"
+        await press(pilot, "escape")
+        assert isinstance(app.screen, DebuggerScreen)
+
+        await open_thread(pilot, "calc-add")
+        await press(pilot, "3", "j", "v")  # the messages channel, every message in full
+        text = static_text(app.screen.query_one("#value-text", Static))
+        assert "Calculate 10 + 20" in text and "10 + 20 = 30" in text and "add(a=10.0, b=20.0)" in text
+        await press(pilot, "q")  # q closes the dialog, not the app
+        assert isinstance(app.screen, DebuggerScreen)
+        assert app.return_code is None
+
+
+async def test_help_lists_every_binding_from_the_binding_data(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpDialog)
+        table = app.screen.query_one(DataTable)
+        rows = set(zip(column(table, 0), column(table, 1), strict=True))
+        for cls in (RetraceApp, DebuggerScreen, ThreadsTable, HistoryTable, StateTree, ValueViewer):
+            for binding in bindings_of(cls):
+                assert (app.get_key_display(binding), binding.tooltip or binding.description) in rows
+        keys = set(column(table, 0))
+        assert {"[", "]", "i", "q", "?", "j", "k", "tab", "v"} <= keys
+        await press(pilot, "escape")
+        assert isinstance(app.screen, DebuggerScreen)
+
+
+async def test_command_palette_offers_the_main_actions(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        provider = RetraceCommands(app.screen)
+        names = {hit.text async for hit in provider.discover()}
+        assert {
+            "Focus the threads pane",
+            "Focus the history pane",
+            "Focus the state pane",
+            "Previous (older) checkpoint",
+            "Next (newer) checkpoint",
+            "Show or hide internal channels (__start__, branch:to:*, join:*)",
+            "Show every key binding",
+            "Quit retrace",
+        } <= names
+        hits = [hit async for hit in provider.search("older checkpoint")]
+        best = max(hits, key=lambda hit: hit.score)
+        assert best.text == "Previous (older) checkpoint"
+        await best.command()
+        await settle(pilot)
+        assert app.screen.query_one(HistoryTable).cursor_row == 1
+        assert "step 2" in state_of(app)[0]
+
+
+async def test_q_quits(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_tab_moves_between_panes(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert app.focused is screen.query_one(ThreadsTable)
+        await press(pilot, "tab")
+        assert app.focused is screen.query_one(HistoryTable)
+        await press(pilot, "tab")
+        assert app.focused is screen.query_one(StateTree)
+        footer = screen_text(app).splitlines()[-1]  # the footer follows focus
+        assert "View value" in footer and "Fold" in footer and "Older" in footer
+        await press(pilot, "shift+tab", "shift+tab")
+        assert app.focused is screen.query_one(ThreadsTable)
+        await pilot.click(HistoryTable, offset=(3, 3))  # the mouse works too
+        await settle(pilot)
+        assert app.focused is screen.query_one(HistoryTable)
+
+
+# Untrusted data, failures and empty states --------------------------------------------------
+
+
+async def test_hostile_strings_render_literally(hostile_db: Path) -> None:
+    app = RetraceApp(hostile_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3", "j")
+        threads = app.screen.query_one(ThreadsTable)
+        cell = threads.get_row_at(0)[0]
+        assert cell.plain == HOSTILE_SHOWN
+        assert not cell.spans and not cell.style  # no markup was applied
+        history = app.screen.query_one(HistoryTable)
+        assert column(history, 2)[0] == "[b]evil[/b]"
+        labels = state_of(app)[1]
+        assert f'note  "{HOSTILE_SHOWN}"' in labels
+        assert all("\x1b" not in label and "\n" not in label for label in labels)
+        shown = screen_text(app)
+        assert "\x1b" not in shown
+        assert HOSTILE_SHOWN[:20] in shown  # in the threads table (cut to fit the column)
+        assert f"History of {HOSTILE_SHOWN}" in shown
+        assert "[b]evil[/b]" in shown
+        await press(pilot, "v")
+        viewer = static_text(app.screen.query_one("#value-text", Static))
+        assert viewer == HOSTILE.replace("\x1b", "\\x1b")  # whole, newline kept, escape visible
+
+
+@pytest.mark.parametrize("content", [b"this is not a database\n", b""])
+async def test_a_file_that_is_not_a_retrace_database_shows_an_error_screen(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, OpenErrorScreen)
+        reason = static_text(app.screen.query_one("#open-error-reason", Static))
+        assert "notes.db" in reason and "Traceback" not in screen_text(app)
+        assert "Press q to quit" in screen_text(app)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_a_missing_file_shows_an_error_screen(tmp_path: Path) -> None:
+    app = RetraceApp(tmp_path / "nowhere.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, OpenErrorScreen)
+        assert not (tmp_path / "nowhere.db").exists()
+
+
+async def test_a_thread_without_checkpoints_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "early.db"
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        error = {"type": "ValueError", "message": "bad input [red]x[/]"}
+        await saver.arecord_error({"configurable": {"thread_id": "early"}}, error)
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert column(app.screen.query_one(ThreadsTable), 4) == ["✖ error"]
+        text = screen_text(app)
+        assert "This thread has no checkpoints. It failed before its first one:" in text
+        assert "ValueError: bad input [red]x[/]" in text
+        assert "No checkpoint to show" in text
+
+
+async def test_an_empty_database_says_there_are_no_threads(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    saver = await AsyncSqliteSaver.open(path)
+    await saver.close()
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "No threads in this database yet" in text
+        assert "No thread to show." in text
+
+
+async def test_a_failed_read_becomes_a_message_not_a_crash(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        async def broken(*args: object, **kwargs: object) -> None:
+            raise CheckpointStoreError("the checkpoint database is damaged or locked (disk I/O error)")
+
+        monkeypatch.setattr(app.reader, "get_checkpoint", broken)
+        await press(pilot, "left_square_bracket")
+        assert app.return_code is None
+        assert "Could not read this checkpoint: the checkpoint database is damaged" in screen_text(app)
+
+
+async def test_history_and_threads_load_in_pages(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tui.screens.debugger.PAGE_SIZE", 4)
+    monkeypatch.setattr(PagedTable, "LOAD_AHEAD", 1)
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        threads = app.screen.query_one(ThreadsTable)
+        assert column(threads, 0) == DEMO_ORDER[:4]  # not all of them up front
+        await open_thread(pilot, "calc-two-questions")
+        history = app.screen.query_one(HistoryTable)
+        assert history.row_count == 4
+        await press(pilot, *["left_square_bracket"] * 9)
+        assert column(history, 0) == ["8", "7", "6", "5", "4", "3", "2", "1", "0", "-1"]
+        assert history.cursor_row == 9
+        assert "step -1" in state_of(app)[0]
+        await press(pilot, "1", "end")
+        assert column(threads, 0) == DEMO_ORDER

@@ -1,0 +1,95 @@
+"""``RetraceApp``: the debugger on one checkpoint database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Static
+
+from engine.checkpoint.sqlite import CheckpointReader
+from engine.errors import CheckpointStoreError
+from tui.commands import RetraceCommands
+from tui.dialogs.help import HelpDialog
+from tui.dialogs.value_viewer import ValueViewer
+from tui.keys import bindings_of
+from tui.messages import DatabaseFailed, DatabaseOpened
+from tui.safe_text import escape_control
+from tui.screens.debugger import DebuggerScreen
+from tui.screens.open_error import OpenErrorScreen
+from tui.widgets.history_table import HistoryTable
+from tui.widgets.state_tree import StateTree
+from tui.widgets.threads_table import ThreadsTable
+
+
+class RetraceApp(App[None]):
+    """Opens ``db_path`` read-only in a worker, then shows the debugger (or why it could not)."""
+
+    CSS_PATH = "retrace.tcss"
+    TITLE = "retrace"
+    COMMANDS = App.COMMANDS | {RetraceCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", tooltip="Quit retrace", id="app.quit"),
+        Binding("question_mark", "help", "Help", tooltip="Show every key binding", id="app.help"),
+    ]
+
+    HELP_SECTIONS: ClassVar[list[tuple[str, type]]] = [
+        ("threads pane", ThreadsTable),
+        ("history pane", HistoryTable),
+        ("state pane", StateTree),
+    ]
+    """The panes whose own bindings ``?`` lists after the app's and the screen's."""
+
+    def __init__(self, db_path: str | Path) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.reader: CheckpointReader | None = None
+        self.sub_title = escape_control(str(db_path))
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"Opening {escape_control(str(self.db_path))}…"), id="opening")
+
+    def on_mount(self) -> None:
+        self.open_database()
+
+    @work(group="open", exclusive=True, exit_on_error=False)
+    async def open_database(self) -> None:
+        try:
+            self.reader = await CheckpointReader.open(self.db_path)
+        except CheckpointStoreError as exc:
+            self.post_message(DatabaseFailed(str(exc)))
+        except Exception as exc:  # anything else is still the user's file, not our traceback
+            self.post_message(DatabaseFailed(f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(DatabaseOpened(self.reader))
+
+    def on_database_opened(self, message: DatabaseOpened) -> None:
+        self.push_screen(DebuggerScreen(message.reader))
+
+    def on_database_failed(self, message: DatabaseFailed) -> None:
+        self.push_screen(OpenErrorScreen(self.db_path, message.reason))
+
+    async def on_unmount(self) -> None:
+        if self.reader is not None:
+            await self.reader.close()
+            self.reader = None
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpDialog):
+            return
+        sections = [("everywhere", bindings_of(type(self)))]
+        if isinstance(self.screen, DebuggerScreen):
+            sections.append(("debugger", bindings_of(type(self.screen))))
+            sections += [(name, bindings_of(cls)) for name, cls in self.HELP_SECTIONS]
+        sections.append(("value viewer", bindings_of(ValueViewer)))
+        self.push_screen(HelpDialog(sections))
+
+    def get_system_commands(self, screen: Screen) -> list[SystemCommand]:
+        # RetraceCommands offers Quit (as a binding); keep Textual's others (theme, keys, ...).
+        return [command for command in super().get_system_commands(screen) if command.title != "Quit"]

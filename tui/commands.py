@@ -1,0 +1,72 @@
+"""The command palette's retrace commands: every described binding of the screen and the app.
+
+The palette and the ``?`` help read the same binding data, so a new binding shows up in both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
+
+from tui.keys import bindings_of
+
+# Bindings that only make sense as keys (moving in a list, closing a dialog).
+_KEY_ONLY = {
+    "cursor_down",
+    "cursor_up",
+    "scroll_down",
+    "scroll_up",
+    "dismiss",
+    "command_palette",
+    "screen.copy_text",
+}
+
+
+@dataclass(frozen=True)
+class _Command:
+    name: str
+    """The binding's tooltip (a sentence), or its description."""
+    short: str
+    """The binding's description, as the footer shows it; matched too."""
+    node: DOMNode
+    binding: Binding
+
+
+class RetraceCommands(Provider):
+    """Commands for the screen the palette was opened from, plus the app's own."""
+
+    def _commands(self) -> list[_Command]:
+        commands: dict[str, _Command] = {}
+        for node in (self.screen, self.app):
+            for binding in bindings_of(type(node)):
+                name = binding.tooltip or binding.description
+                if binding.action not in _KEY_ONLY and name not in commands:
+                    commands[name] = _Command(name, binding.description, node, binding)
+        return list(commands.values())
+
+    def _run(self, command: _Command) -> partial:
+        return partial(command.node.run_action, command.binding.action)
+
+    def _key(self, command: _Command) -> str:
+        return f"key: {self.app.get_key_display(command.binding)}"
+
+    async def discover(self) -> Hits:
+        for command in self._commands():
+            yield DiscoveryHit(command.name, self._run(command), help=self._key(command))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self._commands():
+            score = max(matcher.match(command.name), matcher.match(command.short) * 0.8)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(command.name),
+                    self._run(command),
+                    text=command.name,
+                    help=self._key(command),
+                )

@@ -1,0 +1,1 @@
+"""Modal dialogs: the key-binding help and the full-value viewer."""

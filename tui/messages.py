@@ -1,0 +1,100 @@
+"""The debugger's own messages: small dataclasses that carry data up the DOM.
+
+Two kinds: results that workers post when a database read finishes (``*Loaded``, ``Database*``),
+and requests a pane posts to its screen (``*Highlighted``, ``More*Wanted``, ``ValueRequested``).
+Panes never call each other; the screen turns requests into workers and results into attributes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from engine.checkpoint.sqlite import (
+    CheckpointDetail,
+    CheckpointReader,
+    CheckpointSummary,
+    StoredWrite,
+    ThreadSummary,
+)
+
+
+@dataclass
+class DatabaseOpened(Message):
+    """The database opened; the app shows the debugger on it."""
+
+    reader: CheckpointReader
+
+
+@dataclass
+class DatabaseFailed(Message):
+    """The database could not be opened; ``reason`` says why, in words for the user."""
+
+    reason: str
+
+
+@dataclass
+class ThreadsLoaded(Message):
+    """A page of threads, starting at row ``offset``; ``complete`` when there are no more."""
+
+    offset: int
+    threads: list[ThreadSummary]
+    complete: bool
+
+
+@dataclass
+class HistoryLoaded(Message):
+    """A page of a thread's checkpoints, newest first, older than ``before`` (None: the newest)."""
+
+    thread_id: str
+    before: str | None
+    checkpoints: list[CheckpointSummary]
+    complete: bool
+
+
+@dataclass
+class CheckpointLoaded(Message):
+    """A checkpoint's values and the writes recorded against it."""
+
+    thread: ThreadSummary
+    detail: CheckpointDetail
+    writes: list[StoredWrite]
+
+
+@dataclass
+class ThreadHighlighted(Message):
+    """The threads pane's cursor moved to ``thread``."""
+
+    thread: ThreadSummary
+
+
+@dataclass
+class CheckpointHighlighted(Message):
+    """The history pane's cursor moved to ``checkpoint``."""
+
+    checkpoint: CheckpointSummary
+
+
+@dataclass
+class MoreThreadsWanted(Message):
+    """The threads pane's cursor is near its last row: load the page at ``offset``."""
+
+    offset: int
+
+
+@dataclass
+class MoreHistoryWanted(Message):
+    """The history pane's cursor is near its last row: load the checkpoints before ``before``."""
+
+    thread_id: str
+    before: str
+
+
+@dataclass
+class ValueRequested(Message):
+    """Show ``value`` whole in the value viewer, under the heading ``path``."""
+
+    path: str
+    value: Any

@@ -1,0 +1,264 @@
+"""The debugger: threads, the selected thread's history, and the state at the selected checkpoint.
+
+The screen owns the layout and every database read. Panes post what the user did (a thread or
+checkpoint highlighted, more rows wanted, a value to view); the screen answers by starting a
+worker, one exclusive group per pane, so a burst of key presses leaves only the last read
+running. Workers post ``*Loaded`` messages back, and the screen hands the data to the panes.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from engine.checkpoint.sqlite import CheckpointReader, ThreadSummary
+from tui.dialogs.value_viewer import ValueViewer
+from tui.messages import (
+    CheckpointHighlighted,
+    CheckpointLoaded,
+    HistoryLoaded,
+    MoreHistoryWanted,
+    MoreThreadsWanted,
+    ThreadHighlighted,
+    ThreadsLoaded,
+    ValueRequested,
+)
+from tui.safe_text import escape_control, literal
+from tui.widgets.checkpoint_header import CheckpointHeader, describe_error, failed_after
+from tui.widgets.history_table import HistoryTable
+from tui.widgets.paged_table import PAGE_SIZE
+from tui.widgets.state_tree import StateTree, StateView
+from tui.widgets.threads_table import ThreadsTable
+
+NO_THREADS = (
+    "No threads in this database yet. Run a graph compiled with an AsyncSqliteSaver on this file "
+    "(or `retrace demo`), then open it again."
+)
+
+STATE_KEYS = "enter/v: whole value · space: fold · i: internal channels"
+
+
+class DebuggerScreen(Screen[None]):
+    """Three panes: threads (top left), history (bottom left), state (right)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "left_square_bracket",
+            "older",
+            "Older",
+            tooltip="Previous (older) checkpoint",
+            id="checkpoint.older",
+        ),
+        Binding(
+            "right_square_bracket", "newer", "Newer", tooltip="Next (newer) checkpoint", id="checkpoint.newer"
+        ),
+        Binding(
+            "i",
+            "toggle_internal",
+            "Internal",
+            tooltip="Show or hide internal channels (__start__, branch:to:*, join:*)",
+            id="state.internal",
+        ),
+        Binding(
+            "tab", "app.focus_next", "Next pane", tooltip="Focus the next pane", show=False, id="pane.next"
+        ),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous pane",
+            tooltip="Focus the previous pane",
+            show=False,
+            id="pane.previous",
+        ),
+        Binding(
+            "1", "focus_threads", "Threads", tooltip="Focus the threads pane", show=False, id="pane.threads"
+        ),
+        Binding(
+            "2", "focus_history", "History", tooltip="Focus the history pane", show=False, id="pane.history"
+        ),
+        Binding("3", "focus_state", "State", tooltip="Focus the state pane", show=False, id="pane.state"),
+    ]
+
+    def __init__(self, reader: CheckpointReader) -> None:
+        super().__init__()
+        self.reader = reader
+        self.thread: ThreadSummary | None = None
+        self.checkpoint_id: str | None = None
+        """The checkpoint the state pane shows or is loading."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                with Vertical(id="threads-pane", classes="pane"):
+                    yield Static(classes="notice")
+                    yield ThreadsTable(id="threads")
+                with Vertical(id="history-pane", classes="pane"):
+                    yield Static(classes="notice")
+                    yield HistoryTable(id="history")
+            with Vertical(id="state-pane", classes="pane"):
+                yield CheckpointHeader(id="checkpoint-header")
+                yield Static(classes="notice")
+                yield StateTree(id="state")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#threads-pane").border_title = "Threads"
+        self.query_one("#history-pane").border_title = "History"
+        self.query_one("#state-pane").border_title = "State"
+        self.query_one("#state-pane").border_subtitle = STATE_KEYS
+        self.notice("threads-pane", "Loading threads…")
+        self.notice("history-pane", "Select a thread to see its checkpoints.")
+        self.notice("state-pane", "Select a checkpoint to see its state.")
+        self.query_one(CheckpointHeader).show_nothing()
+        self.query_one(ThreadsTable).begin()
+        self.query_one(HistoryTable).begin()
+        self.query_one(ThreadsTable).focus()
+        self.load_threads(0)
+
+    def notice(self, pane: str, text: str | None) -> None:
+        """Show ``text`` at the top of ``pane`` (None hides it)."""
+        widget = self.query_one(f"#{pane} > .notice", Static)
+        widget.update(literal(text or "", keep_newlines=True))
+        widget.display = bool(text)
+
+    # Workers: every database read runs here, one exclusive group per pane.
+
+    @work(group="threads", exclusive=True, exit_on_error=False)
+    async def load_threads(self, offset: int) -> None:
+        threads = await self.reader.list_threads(limit=PAGE_SIZE, offset=offset)
+        self.post_message(ThreadsLoaded(offset, threads, complete=len(threads) < PAGE_SIZE))
+
+    @work(group="history", exclusive=True, exit_on_error=False)
+    async def load_history(self, thread_id: str, before: str | None) -> None:
+        page = await self.reader.list_checkpoints(thread_id, limit=PAGE_SIZE, before=before)
+        self.post_message(HistoryLoaded(thread_id, before, page, complete=len(page) < PAGE_SIZE))
+
+    @work(group="state", exclusive=True, exit_on_error=False)
+    async def load_checkpoint(self, thread: ThreadSummary, checkpoint_id: str) -> None:
+        detail = await self.reader.get_checkpoint(thread.thread_id, checkpoint_id)
+        writes = await self.reader.get_pending_writes(thread.thread_id, checkpoint_id)
+        self.post_message(CheckpointLoaded(thread, detail, writes))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed read becomes an error the user sees (never a traceback)."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        what = {"threads": "threads", "history": "the history", "state": "the checkpoint"}.get(
+            event.worker.group, "data"
+        )
+        message = str(error) if error is not None else "unknown error"
+        if error is not None and not message:
+            message = type(error).__name__
+        self.notify(
+            escape_control(message),
+            title=f"Could not read {what}",
+            severity="error",
+            markup=False,
+            timeout=10,
+        )
+        if event.worker.group == "state":
+            self.notice("state-pane", f"Could not read this checkpoint: {message}")
+
+    # Results coming back from the workers.
+
+    def on_threads_loaded(self, message: ThreadsLoaded) -> None:
+        table = self.query_one(ThreadsTable)
+        table.add_page(message.threads, complete=message.complete)
+        self.notice("threads-pane", NO_THREADS if not table.items else None)
+        count = f"{len(table.items):,}" + ("" if table.complete else "+")
+        self.query_one("#threads-pane").border_title = f"Threads ({count})"
+        if not table.items:
+            self.notice("history-pane", "No thread to show.")
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        table = self.query_one(HistoryTable)
+        if self.thread is None or message.thread_id != self.thread.thread_id:
+            return  # the user moved on to another thread
+        table.add_page(message.checkpoints, complete=message.complete)
+        if table.items:
+            self.notice("history-pane", None)
+            return
+        text = "This thread has no checkpoints."
+        if self.thread.error:
+            kind, message_text, where = describe_error(self.thread.error)
+            text += f" It failed before its first one{where}: {kind}: {message_text}"
+        self.notice("history-pane", text)
+        self.notice("state-pane", "No checkpoint to show: this thread has none.")
+
+    def on_checkpoint_loaded(self, message: CheckpointLoaded) -> None:
+        summary = message.detail.summary
+        if summary.checkpoint_id != self.checkpoint_id:
+            return
+        self.notice("state-pane", None)
+        error = message.thread.error if failed_after(message.thread, summary) else None
+        self.query_one(StateTree).show_state(StateView(message.detail, message.writes, error=error))
+
+    # Requests from the panes.
+
+    def on_thread_highlighted(self, message: ThreadHighlighted) -> None:
+        if self.thread is not None and self.thread.thread_id == message.thread.thread_id:
+            return
+        self.thread = message.thread
+        self.checkpoint_id = None
+        history = self.query_one(HistoryTable)
+        history.begin_thread(message.thread.thread_id)
+        title = literal(f"History of {message.thread.thread_id}")
+        self.query_one("#history-pane").border_title = title
+        self.notice("history-pane", "Loading checkpoints…")
+        self.notice("state-pane", "Select a checkpoint to see its state.")
+        self.query_one(CheckpointHeader).show_nothing()
+        self.query_one(StateTree).show_state(None)
+        self.load_history(message.thread.thread_id, None)
+
+    def on_checkpoint_highlighted(self, message: CheckpointHighlighted) -> None:
+        checkpoint = message.checkpoint
+        if self.thread is None or checkpoint.checkpoint_id == self.checkpoint_id:
+            return
+        self.checkpoint_id = checkpoint.checkpoint_id
+        self.query_one("#state-pane").border_title = f"State at step {checkpoint.step}"
+        self.query_one(CheckpointHeader).show_checkpoint(self.thread, checkpoint)
+        self.load_checkpoint(self.thread, checkpoint.checkpoint_id)
+
+    def on_more_threads_wanted(self, message: MoreThreadsWanted) -> None:
+        self.load_threads(message.offset)
+
+    def on_more_history_wanted(self, message: MoreHistoryWanted) -> None:
+        if self.thread is not None and message.thread_id == self.thread.thread_id:
+            self.load_history(message.thread_id, message.before)
+
+    @on(ValueRequested)
+    def show_value(self, message: ValueRequested) -> None:
+        self.app.push_screen(ValueViewer(message.path, message.value))
+
+    # Actions.
+
+    def action_older(self) -> None:
+        """Move the history cursor one checkpoint back in time (down: the list is newest first)."""
+        self.query_one(HistoryTable).action_cursor_down()
+
+    def action_newer(self) -> None:
+        self.query_one(HistoryTable).action_cursor_up()
+
+    def action_toggle_internal(self) -> None:
+        tree = self.query_one(StateTree)
+        tree.show_internal = not tree.show_internal
+        shown = "shown" if tree.show_internal else "hidden"
+        self.notify(f"Internal channels {shown}", timeout=2)
+
+    def action_focus_threads(self) -> None:
+        self.query_one(ThreadsTable).focus()
+
+    def action_focus_history(self) -> None:
+        self.query_one(HistoryTable).focus()
+
+    def action_focus_state(self) -> None:
+        self.query_one(StateTree).focus()

@@ -1,0 +1,290 @@
+"""How a decoded checkpoint value reads in the debugger: one-line previews, children, full text.
+
+Pure functions over plain data (no widgets), so they are cheap to test and never touch the
+database. Values are whatever :class:`~engine.checkpoint.serde.JsonSerializer` decodes: JSON
+types, tuples, sets, bytes, dates, ``engine.messages`` messages, and ``{"__type__": ...}``
+mappings for classes the reader does not know. Previews stop early, so a list of 100,000 items
+costs no more to label than a short one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from engine.messages import AIMessage, BaseMessage, ToolMessage
+
+__all__ = [
+    "MAX_CHILDREN",
+    "MAX_FULL_CHARS",
+    "child_count",
+    "children",
+    "format_time",
+    "full_text",
+    "has_children",
+    "inline",
+    "message_role",
+    "size_hint",
+    "tool_call_text",
+]
+
+MAX_CHILDREN = 500
+"""A tree node lists at most this many children; the value viewer shows the rest."""
+
+MAX_FULL_CHARS = 200_000
+"""The value viewer shows at most this many characters."""
+
+TYPE_KEY = "__type__"
+UNDECODABLE_KEY = "__undecodable__"
+
+
+class _Full(Exception):
+    """Raised inside :func:`inline` once the preview is long enough."""
+
+
+def _scalar(value: Any) -> str | None:
+    if value is None or isinstance(value, (bool, int, float, Decimal)):
+        return repr(value) if not isinstance(value, Decimal) else str(value)
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (bytes, bytearray)):
+        return repr(bytes(value))
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (dt.timedelta, uuid.UUID)):
+        return str(value)
+    return None
+
+
+def message_role(message: BaseMessage) -> str:
+    """``human``, ``ai``, ``tool (add)``: the role, and the tool's name for a tool result."""
+    if isinstance(message, ToolMessage) and message.name:
+        return f"{message.type} ({message.name})"
+    return message.type
+
+
+def tool_call_text(call: Any, limit: int = 80) -> str:
+    """``add(a=10.0, b=20.0)`` for a tool call ``{"name": "add", "args": {...}}``."""
+    if not isinstance(call, dict):
+        return inline(call, limit)
+    args = call.get("args")
+    if isinstance(args, dict):
+        inner = ", ".join(f"{k}={inline(v, limit)}" for k, v in args.items())
+    else:
+        inner = "" if args is None else inline(args, limit)
+    return _clip(f"{call.get('name', '?')}({inner})", limit)
+
+
+def _message_inline(message: BaseMessage) -> str:
+    text = f"{message_role(message)}: {_scalar(message.content) or inline(message.content)}"
+    if isinstance(message, AIMessage) and message.tool_calls:
+        calls = ", ".join(tool_call_text(c) for c in message.tool_calls)
+        text = f"{message_role(message)}: → {calls}" if not message.content else f"{text} → {calls}"
+    return text
+
+
+def _emit(value: Any, out: list[str], state: list[int], budget: int) -> None:
+    def put(piece: str) -> None:
+        out.append(piece)
+        state[0] += len(piece)
+        if state[0] > budget:
+            raise _Full
+
+    scalar = _scalar(value)
+    if scalar is not None:
+        put(scalar)
+    elif isinstance(value, BaseMessage):
+        put(_message_inline(value))
+    elif isinstance(value, dict):
+        items = list(value.items())
+        if TYPE_KEY in value:
+            put(f"{str(value[TYPE_KEY]).rsplit('.', 1)[-1]}(")
+            close, sep = ")", "="
+            items = [(k, v) for k, v in items if k != TYPE_KEY]
+        else:
+            put("{")
+            close, sep = "}", ": "
+        for i, (key, item) in enumerate(items):
+            put(("" if i == 0 else ", ") + (key if isinstance(key, str) else inline(key)) + sep)
+            _emit(item, out, state, budget)
+        put(close)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        opening, closing = {list: "[]", tuple: "()"}.get(type(value), "{}")
+        put(opening)
+        for i, item in enumerate(_ordered(value)):
+            put("" if i == 0 else ", ")
+            _emit(item, out, state, budget)
+        put(closing)
+    else:
+        put(repr(value))
+
+
+def _ordered(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)  # stable order for sets of anything
+    return value
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def inline(value: Any, limit: int = 100) -> str:
+    """A one-line preview of ``value``, at most ``limit`` characters (``…`` when cut).
+
+    Newlines and control characters are left in; the caller makes the text literal with
+    :func:`tui.safe_text.literal`, which escapes them.
+    """
+    out: list[str] = []
+    try:
+        _emit(value, out, [0], limit)
+    except _Full:
+        pass
+    except RecursionError:
+        out.append("…")
+    return _clip("".join(out), limit)
+
+
+def size_hint(value: Any) -> str:
+    """``3 items``, ``2 keys``, ``1,204 chars``: how big a value is, for labels."""
+    if isinstance(value, str):
+        return f"{len(value):,} chars"
+    if isinstance(value, dict):
+        n = len(value) - (TYPE_KEY in value)
+        return f"{n:,} {'key' if n == 1 else 'keys'}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return f"{len(value):,} {'item' if len(value) == 1 else 'items'}"
+    return ""
+
+
+def has_children(value: Any) -> bool:
+    """True when a tree node for ``value`` can be expanded."""
+    if isinstance(value, BaseMessage):
+        return True
+    if isinstance(value, dict):
+        return any(k != TYPE_KEY for k in value)
+    return isinstance(value, (list, tuple, set, frozenset)) and len(value) > 0
+
+
+def children(value: Any) -> Iterator[tuple[str, Any]]:
+    """The (label, value) pairs under ``value`` in the tree; at most :data:`MAX_CHILDREN`."""
+    if isinstance(value, BaseMessage):
+        items: list[tuple[str, Any]] = [("content", value.content)]
+        for name in ("name", "id", "tool_calls", "tool_call_id"):
+            field_value = getattr(value, name, None)
+            if field_value:
+                items.append((name, field_value))
+        yield from items
+    elif isinstance(value, dict):
+        count = 0
+        for key, item in value.items():
+            if key == TYPE_KEY:
+                continue
+            if count == MAX_CHILDREN:
+                return
+            count += 1
+            yield (key if isinstance(key, str) else inline(key, 40)), item
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for i, item in enumerate(_ordered(value)):
+            if i == MAX_CHILDREN:
+                return
+            yield str(i), item
+
+
+def child_count(value: Any) -> int:
+    if isinstance(value, BaseMessage):
+        return len(list(children(value)))
+    if isinstance(value, dict):
+        return len(value) - (TYPE_KEY in value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return len(value)
+    return 0
+
+
+class _Writer:
+    """Collects the viewer's text and stops once it holds :data:`MAX_FULL_CHARS`."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+
+    def put(self, piece: str) -> None:
+        self.parts.append(piece)
+        self.length += len(piece)
+        if self.length > MAX_FULL_CHARS:
+            raise _Full
+
+
+def _pretty(value: Any, indent: int, out: _Writer, width: int) -> None:
+    pad = "  " * indent
+    if isinstance(value, str):
+        out.put(f'"{value}"')  # whole, never clipped: this is where long strings are read
+        return
+    one_line = inline(value, width)
+    if not has_children(value) or (not one_line.endswith("…") and len(one_line) + len(pad) <= width):
+        out.put(one_line)
+        return
+    if isinstance(value, BaseMessage):
+        out.put(f"{type(value).__name__}(")
+        close = ")"
+    elif isinstance(value, dict):
+        out.put(f"{str(value[TYPE_KEY]).rsplit('.', 1)[-1]}(" if TYPE_KEY in value else "{")
+        close = ")" if TYPE_KEY in value else "}"
+    else:
+        opening, close = {list: "[]", tuple: "()"}.get(type(value), "{}")
+        out.put(opening)
+    for key, item in _all_children(value):
+        out.put(f"\n{pad}  {key}: ")
+        _pretty(item, indent + 1, out, width)
+    out.put(f"\n{pad}{close}")
+
+
+def _all_children(value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict) and not isinstance(value, BaseMessage):
+        yield from (
+            (k if isinstance(k, str) else inline(k, 40), v) for k, v in value.items() if k != TYPE_KEY
+        )
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        yield from ((str(i), v) for i, v in enumerate(_ordered(value)))
+    else:
+        yield from children(value)
+
+
+def full_text(value: Any, width: int = 100) -> str:
+    """The whole value as multi-line text for the value viewer.
+
+    A string is shown as itself (its newlines are line breaks); anything else is laid out one
+    item per line, nested by indentation. Cut after :data:`MAX_FULL_CHARS` characters.
+    """
+    if isinstance(value, str):
+        text = value
+    else:
+        out = _Writer()
+        try:
+            _pretty(value, 0, out, width)
+        except (_Full, RecursionError):
+            out.parts.append("\n…")
+        text = "".join(out.parts)
+    if len(text) > MAX_FULL_CHARS:
+        text = text[:MAX_FULL_CHARS] + f"\n… cut: {len(text) - MAX_FULL_CHARS:,} more characters"
+    return text
+
+
+def format_time(iso: str | None, *, date: bool = True) -> str:
+    """``2026-11-21 07:35:30`` (or ``07:35:30.996`` without the date) from an ISO 8601 string.
+
+    Times stay in the zone they were stored in (UTC for retrace); text that is not a timestamp
+    comes back unchanged.
+    """
+    if not iso:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if date:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"

@@ -1,0 +1,1 @@
+"""The debugger's panes and the pieces they are made of."""

@@ -1,0 +1,287 @@
+"""The state pane's tree: a checkpoint's channel values and the writes recorded against it.
+
+Values nest (dicts, lists, messages); a node's children are made when it is first expanded, so a
+channel holding 100,000 items costs nothing until it is opened. Which nodes are open is kept by
+path, so stepping to another checkpoint keeps the same values in view.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from engine.checkpoint.sqlite import CheckpointDetail, StoredWrite
+from engine.constants import ERROR_CHANNEL, is_internal_channel
+from tui.messages import ValueRequested
+from tui.safe_text import literal
+from tui.value_format import (
+    MAX_CHILDREN,
+    child_count,
+    children,
+    has_children,
+)
+from tui.widgets.value_label import value_label
+
+NO_WRITES = "__no_writes__"
+"""Pending-write channel the engine uses to record that a task finished without writing."""
+
+PREVIEW = 100
+"""Characters of a value shown in its label before the tree is laid out; then as many as fit."""
+
+Path = tuple[str, ...]
+
+
+@dataclass
+class Entry:
+    """What a tree node stands for: a value at ``path`` (or a heading when ``is_value`` is False)."""
+
+    path: Path
+    value: Any = None
+    is_value: bool = True
+    loaded: bool = False
+    title: str = ""
+    """Where the value is, for the value viewer's heading: ``messages › 3 › content``."""
+
+
+@dataclass(frozen=True)
+class StateView:
+    """Everything the tree shows for one checkpoint."""
+
+    detail: CheckpointDetail
+    writes: list[StoredWrite]
+    error: Any = None
+    """The thread's error when the step after this checkpoint failed (the writes are its)."""
+
+    @property
+    def failed_step(self) -> bool:
+        return self.error is not None
+
+
+class StateTree(Tree[Entry]):
+    """Channel values, then the writes of the next step grouped by the node that wrote them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter", "view_value", "View value", tooltip="Show the whole value, scrollable", id="state.view"
+        ),
+        Binding("v", "view_value", "View value", show=False, id="state.view_v"),
+        Binding(
+            "space",
+            "toggle_node",
+            "Fold",
+            tooltip="Open or close the value under the cursor",
+            id="state.fold",
+        ),
+        Binding("j", "cursor_down", "Down", show=False, id="state.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="state.up"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "state-tree--key",
+        "state-tree--role",
+        "state-tree--muted",
+        "state-tree--error",
+        "state-tree--heading",
+    }
+
+    show_internal: reactive[bool] = reactive(False)
+    """Show the engine's bookkeeping channels (``__start__``, ``branch:to:*``, ``join:*``)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(Text("state"), id=id)
+        self.show_root = False
+        self.auto_expand = True
+        self.view: StateView | None = None
+        self._open: dict[Path, bool] = {}
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"state-tree--{name}", partial=True)
+
+    # Filling the tree.
+
+    def show_state(self, view: StateView | None) -> None:
+        """Show ``view`` (None: an empty tree), keeping open what was open and the cursor's path."""
+        self.view = view
+        self._rebuild()
+
+    def watch_show_internal(self) -> None:
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        cursor = self.cursor_node
+        cursor_path = cursor.data.path if cursor is not None and cursor.data is not None else None
+        self.clear()
+        if self.view is None:
+            return
+        self._add_channels(self.view.detail)
+        self._add_writes(self.view)
+        if self.view.error is not None:
+            section = self._heading(("error",), "Why the next step failed", "enter: whole message")
+            self._add_value(section, ("error", "error"), "error", self.view.error, error=True, title="error")
+        if self.view.detail.pending_sends:
+            sends = self._heading(
+                ("sends",), f"Sends queued for the next step ({len(self.view.detail.pending_sends)})"
+            )
+            for i, send in enumerate(self.view.detail.pending_sends):
+                self._add_value(sends, ("sends", str(i)), str(i), send, title=f"send {i}")
+        self._restore_cursor(cursor_path)
+
+    def _restore_cursor(self, path: Path | None) -> None:
+        _ = self.last_line  # lays out the lines, so each node knows its line
+        target = self._find(path) if path else None
+        self.cursor_line = target.line if target is not None and target.line >= 0 else 0
+
+    def _find(self, path: Path) -> TreeNode[Entry] | None:
+        node = self.root
+        for depth in range(1, len(path) + 1):
+            node = next((c for c in node.children if c.data and c.data.path == path[:depth]), None)
+            if node is None:
+                return None
+        return node
+
+    def _heading(self, path: Path, title: str, note: str = "") -> TreeNode[Entry]:
+        label = Text(title, style=self._style("heading"))
+        if note:
+            label.append(f"  {note}", style=self._style("muted"))
+        node = self.root.add(label, data=Entry(path, is_value=False, loaded=True))
+        self._set_open(node, default=True)
+        return node
+
+    def _add_channels(self, detail: CheckpointDetail) -> None:
+        values = detail.channel_values
+        internal = [name for name in values if is_internal_channel(name)]
+        shown = [name for name in values if self.show_internal or not is_internal_channel(name)]
+        note = ""
+        if internal:
+            verb = "shown" if self.show_internal else "hidden"
+            note = f"{len(internal)} internal {verb} (i to toggle)"
+        section = self._heading(("state",), f"State: {len(shown)} channel{'s' * (len(shown) != 1)}", note)
+        if not shown:
+            hint = (
+                "nothing but internal channels; press i to show them"
+                if internal
+                else "no channel has a value yet"
+            )
+            section.add_leaf(
+                Text(hint, style=self._style("muted")), data=Entry(("state", "-"), is_value=False)
+            )
+        for name in sorted(shown, key=is_internal_channel):
+            self._add_value(section, ("state", name), name, values[name], default_open=True, title=name)
+
+    def _add_writes(self, view: StateView) -> None:
+        by_task: dict[str, list[StoredWrite]] = defaultdict(list)  # task id -> its writes
+        for write in view.writes:
+            by_task[write.task_id].append(write)
+        title = "Writes of the failed next step" if view.failed_step else "Writes of the next step"
+        if not by_task:
+            section = self._heading(("writes",), title)
+            note = "none recorded against this checkpoint (no step ran after it)"
+            section.add_leaf(
+                Text(note, style=self._style("muted")), data=Entry(("writes", "-"), is_value=False)
+            )
+            return
+        tasks = f"by {len(by_task)} task{'s' * (len(by_task) != 1)} (pending writes)"
+        section = self._heading(("writes",), title, tasks)
+        for task_id, writes in by_task.items():
+            self._add_task_writes(section, task_id, writes)
+
+    def _add_task_writes(self, section: TreeNode[Entry], task_id: str, writes: list[StoredWrite]) -> None:
+        task_name = writes[0].task_name
+        failed = any(w.channel == ERROR_CHANNEL for w in writes)
+        real = [w for w in writes if w.channel != NO_WRITES]
+        visible = [w for w in real if self.show_internal or not is_internal_channel(w.channel)]
+        label = literal(task_name, style=self._style("key"))
+        if failed:
+            label.append("  failed", style=self._style("error"))
+        elif not real:
+            label.append("  finished without writing anything", style=self._style("muted"))
+        else:
+            label.append("  wrote ", style=self._style("muted"))
+            label.append_text(literal(", ".join(w.channel for w in visible) or "internal channels only"))
+        path = ("writes", task_id)
+        node = section.add(label, data=Entry(path, is_value=False, loaded=True))
+        self._set_open(node, default=True)
+        for write in visible:
+            is_error = write.channel == ERROR_CHANNEL
+            key = "error" if is_error else write.channel
+            self._add_value(
+                node,
+                (*path, f"{write.channel}#{write.idx}"),
+                key,
+                write.value,
+                error=is_error,
+                title=f"{task_name} wrote {key}",
+            )
+
+    def _add_value(
+        self,
+        parent: TreeNode[Entry],
+        path: Path,
+        key: str,
+        value: Any,
+        *,
+        title: str,
+        default_open: bool = False,
+        error: bool = False,
+    ) -> None:
+        label = self._label(key, value, error=error, depth=len(path))
+        entry = Entry(path, value, title=title)
+        if has_children(value):
+            node = parent.add(label, data=entry)
+            self._set_open(node, default=default_open)
+        else:
+            parent.add_leaf(label, data=entry)
+
+    def _set_open(self, node: TreeNode[Entry], *, default: bool) -> None:
+        if node.data is not None and self._open.get(node.data.path, default):
+            self._fill(node)
+            node.expand()
+
+    def _fill(self, node: TreeNode[Entry]) -> None:
+        entry = node.data
+        if entry is None or entry.loaded:
+            return
+        entry.loaded = True
+        for key, item in children(entry.value):
+            self._add_value(node, (*entry.path, key), key, item, title=f"{entry.title} › {key}")
+        hidden = child_count(entry.value) - MAX_CHILDREN
+        if hidden > 0:
+            note = f"… {hidden:,} more: press enter on the parent to see them all"
+            node.add_leaf(
+                Text(note, style=self._style("muted")), data=Entry((*entry.path, "…"), is_value=False)
+            )
+
+    def _preview_width(self, key: str, depth: int) -> int:
+        """How many characters of a value fit after its key on a line of the tree."""
+        width = self.scrollable_content_region.width
+        if not width:
+            return PREVIEW
+        return max(24, width - 4 * (depth - 1) - len(key) - 20)
+
+    def _label(self, key: str, value: Any, *, error: bool = False, depth: int = 1) -> Text:
+        return value_label(key, value, self._style, preview=self._preview_width(key, depth), error=error)
+
+    # Events and actions.
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
+        if event.node.data is not None:
+            self._fill(event.node)
+            self._open[event.node.data.path] = True
+
+    def on_tree_node_collapsed(self, event: Tree.NodeCollapsed[Entry]) -> None:
+        if event.node.data is not None:
+            self._open[event.node.data.path] = False
+
+    def action_view_value(self) -> None:
+        node = self.cursor_node
+        if node is None or node.data is None or not node.data.is_value:
+            return
+        self.post_message(ValueRequested(node.data.title or "value", node.data.value))

@@ -1,0 +1,66 @@
+"""The threads pane: one row per thread, most recently updated first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+
+from engine.checkpoint.sqlite import ThreadSummary
+from tui.messages import MoreThreadsWanted, ThreadHighlighted
+from tui.safe_text import literal
+from tui.value_format import format_time
+from tui.widgets.paged_table import PagedTable
+
+ID_WIDTH = 28
+"""Thread ids longer than this are cut in the table (the history pane's title shows them whole)."""
+
+STATUS_MARKS = {"done": "✔", "error": "✖", "interrupted": "⏸", "pending": "…"}
+
+
+class ThreadsTable(PagedTable[ThreadSummary]):
+    """Threads with their checkpoint count, latest step, last update and status."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "screen.focus_history",
+            "History",
+            tooltip="Step through this thread's checkpoints",
+            id="threads.open",
+        ),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "threads-table--done",
+        "threads-table--error",
+        "threads-table--interrupted",
+        "threads-table--pending",
+    }
+
+    def columns_spec(self) -> Sequence[tuple[str, int | None]]:
+        return [("thread", None), ("ckpts", None), ("step", None), ("updated (UTC)", 19), ("status", None)]
+
+    def cells(self, item: ThreadSummary) -> list[Text]:
+        return [
+            literal(item.thread_id, limit=ID_WIDTH),
+            Text(f"{item.checkpoint_count:,}", justify="right"),
+            Text("" if item.latest_step is None else str(item.latest_step), justify="right"),
+            literal(format_time(item.updated_at)),
+            self.status_text(item.status),
+        ]
+
+    def status_text(self, status: str) -> Text:
+        mark = STATUS_MARKS.get(status, "?")
+        component = f"threads-table--{status}"
+        style = self.get_component_rich_style(component, partial=True) if status in STATUS_MARKS else ""
+        return literal(f"{mark} {status}", style=style)
+
+    def highlighted(self, item: ThreadSummary) -> Message:
+        return ThreadHighlighted(item)
+
+    def more_wanted(self) -> Message:
+        return MoreThreadsWanted(offset=len(self.items))
