@@ -11,6 +11,9 @@ END = "__end__"
 ERROR_CHANNEL = "__error__"
 """Pending-write channel that records a task's exception."""
 
+NO_WRITES = "__no_writes__"
+"""Pending-write channel that records that a task finished without writing anything."""
+
 BRANCH_PREFIX = "branch:to:"
 """Trigger channel of each node: ``branch:to:<node>`` is written by every edge into the node."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import dataclasses
 import inspect
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +13,7 @@ from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
 from engine.checkpoint.base import BaseCheckpointSaver, RunnableConfig, config_thread_id
 from engine.constants import BRANCH_PREFIX, END, ERROR_CHANNEL, JOIN_PREFIX, START
 from engine.errors import InvalidUpdateError, UnknownNodeError
-from engine.graph.schema import build_state, state_to_dict
+from engine.graph.schema import build_state, state_to_dict, value_classes
 from engine.pregel.algo import Task, prepare_next_tasks
 from engine.pregel.loop import SuperStepLoop
 from engine.types import PregelTask, StateSnapshot
@@ -79,9 +78,10 @@ class CompiledStateGraph:
         for branch in builder.branches:
             self.branches.setdefault(branch.source, []).append(branch)
         if checkpointer is not None:
-            schema = builder.state_schema
-            if dataclasses.is_dataclass(schema) or hasattr(schema, "model_fields"):
-                checkpointer.serde.allow(schema)
+            # Not just the schema: a field typed with another dataclass or model (``list[Point]``)
+            # must come back from the checkpoint as that class too, not as a dict.
+            for cls in value_classes(builder.state_schema):
+                checkpointer.serde.allow(cls)
 
     def new_channels(self) -> dict[str, BaseChannel]:
         channels: dict[str, BaseChannel] = {k: f.new_channel() for k, f in self.builder.fields.items()}

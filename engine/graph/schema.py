@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import inspect
 import typing
 from collections.abc import Callable
@@ -54,6 +55,10 @@ def state_fields(schema: Any) -> dict[str, StateField]:
     for name, hint in hints.items():
         if name.startswith("_") or get_origin(hint) is typing.ClassVar:
             continue
+        # ``Required[...]``/``NotRequired[...]`` (TypedDict) wrap the type, reducer and all:
+        # look inside, or ``NotRequired[Annotated[list, add]]`` would silently lose its reducer.
+        while get_origin(hint) in (typing.Required, typing.NotRequired):
+            hint = get_args(hint)[0]
         reducer = None
         value_type = hint
         if get_origin(hint) is Annotated:
@@ -61,6 +66,29 @@ def state_fields(schema: Any) -> dict[str, StateField]:
             reducer = next((e for e in reversed(extras) if _is_reducer(e)), None)
         fields[name] = StateField(name, value_type, reducer)
     return fields
+
+
+def value_classes(schema: Any) -> list[type]:
+    """``schema`` (unless a TypedDict) and every dataclass, Pydantic model or Enum its field types
+    name, at any depth (``list[Point]``, ``Point | None``, a model's own fields): the classes a
+    checkpoint must be allowed to rebuild, or they would come back from it as plain dicts."""
+    found: list[type] = []
+    stack: list[Any] = [schema]
+    while stack:
+        hint = stack.pop()
+        stack.extend(get_args(hint))
+        if not isinstance(hint, type) or hint in found:
+            continue
+        if isinstance(hint, enum.EnumMeta):
+            found.append(hint)
+        elif dataclasses.is_dataclass(hint) or hasattr(hint, "model_fields") or typing.is_typeddict(hint):
+            if not typing.is_typeddict(hint):
+                found.append(hint)
+            try:
+                stack.extend(typing.get_type_hints(hint).values())
+            except Exception:
+                pass  # unresolvable forward references: nothing more to find there
+    return found
 
 
 def build_state(schema: Any, values: dict[str, Any]) -> Any:

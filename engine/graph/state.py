@@ -47,7 +47,11 @@ def _takes_config(fn: Callable[..., Any]) -> bool:
         return False
     if any(p.name == "config" for p in params):
         return True
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    # A second positional parameter with a default (``lambda s, name=name: ...``, the usual way
+    # to bind a loop variable) is not a config slot: only a required one counts.
+    positional = [
+        p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
     return len(positional) >= 2
 
 

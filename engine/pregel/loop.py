@@ -23,7 +23,7 @@ from engine.checkpoint.base import (
     new_checkpoint_id,
     utc_now,
 )
-from engine.constants import ERROR_CHANNEL, START
+from engine.constants import ERROR_CHANNEL, NO_WRITES, START
 from engine.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError
 from engine.pregel.algo import Task, apply_writes, checkpoint_values, next_version, prepare_next_tasks
 
@@ -80,7 +80,10 @@ class SuperStepLoop:
         self.step = int(saved.metadata.get("step", -1))
         self.parent_config = saved.config
         self.checkpoint_id = saved.checkpoint.id
-        self.pending_writes = list(saved.pending_writes)
+        # An explicit checkpoint_id is a replay (a fork): every step after that checkpoint runs
+        # again, as in LangGraph. The writes saved against it come from the run that went on from
+        # there before, so only a resume of the thread's latest checkpoint reuses them.
+        self.pending_writes = [] if config_checkpoint_id(self.config) else list(saved.pending_writes)
         return True
 
     async def _save(
@@ -138,12 +141,20 @@ class SuperStepLoop:
         """
         loaded = await self._load()
         if input is not None:
+            changed = {START}
+            if loaded:
+                # New input starts a new run: tasks the last run left unfinished (it failed) are
+                # discarded, as in LangGraph, rather than run beside the input on the old state.
+                # Applying them with no writes marks their triggers as seen.
+                changed |= apply_writes(
+                    self.channels, self.versions, self.versions_seen, self._plan(self.checkpoint_id)
+                )
             self.step = self.step + 1 if loaded else -1
             self.channels[START].update([input])
             self.versions[START] = next_version(self.versions.get(START))
             self.checkpoint_id = new_checkpoint_id()
             self.pending_writes = []
-            await self._save("input", [], {START}, self._plan(self.checkpoint_id), self.checkpoint_id)
+            await self._save("input", [], changed, self._plan(self.checkpoint_id), self.checkpoint_id)
         elif not loaded:
             raise EmptyInputError(
                 "nothing to run: the input is None and the thread has no checkpoint to resume; "
@@ -188,7 +199,8 @@ class SuperStepLoop:
         for task in tasks:
             earlier = saved.get(task.id, [])
             if earlier and all(w.channel != ERROR_CHANNEL for w in earlier):
-                task.writes = [(w.channel, w.value) for w in sorted(earlier, key=lambda w: w.idx)]
+                ordered = sorted(earlier, key=lambda w: w.idx)
+                task.writes = [(w.channel, w.value) for w in ordered if w.channel != NO_WRITES]
             else:
                 to_run.append(task)
         concurrent = len(to_run) > 1
@@ -216,8 +228,10 @@ class SuperStepLoop:
 
 
 def _pending(tasks: Sequence[Task]) -> list[PendingWrite]:
+    # A task that wrote nothing (returned None, edge to END) still gets a NO_WRITES marker, so a
+    # resumed step sees that it finished and does not run it (and its side effects) again.
     return [
         PendingWrite(task.id, task.name, channel, value, idx)
         for task in tasks
-        for idx, (channel, value) in enumerate(task.writes)
+        for idx, (channel, value) in enumerate(task.writes or [(NO_WRITES, None)])
     ]

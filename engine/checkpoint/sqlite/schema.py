@@ -142,7 +142,8 @@ async def _check_and_migrate(conn: aiosqlite.Connection, path: object, *, create
     except sqlite3.DatabaseError as exc:
         raise NotARetraceDatabaseError(f"{path}: damaged or not a SQLite database ({exc})") from exc
     if application_id != APPLICATION_ID:
-        if table_count or not create:
+        # A non-zero application_id marks the file as another program's, even with no tables yet.
+        if table_count or application_id or not create:
             raise NotARetraceDatabaseError(
                 f"{path}: a SQLite database, but not one retrace wrote "
                 "(open a database made by retrace or by a graph compiled with AsyncSqliteSaver)"
