@@ -12,11 +12,11 @@ from typing import Any
 
 from textual.message import Message
 
+from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.sqlite import (
     CheckpointDetail,
     CheckpointReader,
     CheckpointSummary,
-    StoredWrite,
     ThreadSummary,
 )
 
@@ -60,7 +60,7 @@ class CheckpointLoaded(Message):
 
     thread: ThreadSummary
     detail: CheckpointDetail
-    writes: list[StoredWrite]
+    writes: list[PendingWrite]
 
 
 @dataclass

@@ -18,8 +18,9 @@ from textual.reactive import reactive
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from engine.checkpoint.sqlite import CheckpointDetail, StoredWrite
-from engine.constants import ERROR_CHANNEL, is_internal_channel
+from engine.checkpoint.base import PendingWrite
+from engine.checkpoint.sqlite import CheckpointDetail
+from engine.constants import ERROR_CHANNEL, NO_WRITES, is_internal_channel
 from tui.messages import ValueRequested
 from tui.safe_text import literal
 from tui.value_format import (
@@ -29,9 +30,6 @@ from tui.value_format import (
     has_children,
 )
 from tui.widgets.value_label import value_label
-
-NO_WRITES = "__no_writes__"
-"""Pending-write channel the engine uses to record that a task finished without writing."""
 
 PREVIEW = 100
 """Characters of a value shown in its label before the tree is laid out; then as many as fit."""
@@ -56,7 +54,7 @@ class StateView:
     """Everything the tree shows for one checkpoint."""
 
     detail: CheckpointDetail
-    writes: list[StoredWrite]
+    writes: list[PendingWrite]
     error: Any = None
     """The thread's error when the step after this checkpoint failed (the writes are its)."""
 
@@ -177,7 +175,7 @@ class StateTree(Tree[Entry]):
             self._add_value(section, ("state", name), name, values[name], default_open=True, title=name)
 
     def _add_writes(self, view: StateView) -> None:
-        by_task: dict[str, list[StoredWrite]] = defaultdict(list)  # task id -> its writes
+        by_task: dict[str, list[PendingWrite]] = defaultdict(list)  # task id -> its writes
         for write in view.writes:
             by_task[write.task_id].append(write)
         title = "Writes of the failed next step" if view.failed_step else "Writes of the next step"
@@ -193,7 +191,7 @@ class StateTree(Tree[Entry]):
         for task_id, writes in by_task.items():
             self._add_task_writes(section, task_id, writes)
 
-    def _add_task_writes(self, section: TreeNode[Entry], task_id: str, writes: list[StoredWrite]) -> None:
+    def _add_task_writes(self, section: TreeNode[Entry], task_id: str, writes: list[PendingWrite]) -> None:
         task_name = writes[0].task_name
         failed = any(w.channel == ERROR_CHANNEL for w in writes)
         real = [w for w in writes if w.channel != NO_WRITES]

@@ -5,7 +5,6 @@ from engine.checkpoint.sqlite.reader import (
     CheckpointNotFoundError,
     CheckpointReader,
     CheckpointSummary,
-    StoredWrite,
     ThreadSummary,
 )
 from engine.checkpoint.sqlite.saver import AsyncSqliteSaver
@@ -16,6 +15,5 @@ __all__ = [
     "CheckpointNotFoundError",
     "CheckpointReader",
     "CheckpointSummary",
-    "StoredWrite",
     "ThreadSummary",
 ]

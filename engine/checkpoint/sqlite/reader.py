@@ -14,6 +14,7 @@ from typing import Any
 
 import aiosqlite
 
+from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.serde import JsonSerializer
 from engine.checkpoint.sqlite.schema import open_database
 from engine.errors import CheckpointStoreError, SerializationError
@@ -67,17 +68,6 @@ class CheckpointDetail:
     channel_versions: dict[str, str]
     versions_seen: dict[str, dict[str, str]]
     pending_sends: list[Any] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class StoredWrite:
-    """A pending write as stored: the task, the channel and the decoded value."""
-
-    task_id: str
-    task_name: str
-    channel: str
-    value: Any
-    idx: int
 
 
 class CheckpointNotFoundError(CheckpointStoreError, KeyError):
@@ -245,7 +235,7 @@ class CheckpointReader:
 
     async def get_pending_writes(
         self, thread_id: str, checkpoint_id: str, *, checkpoint_ns: str = ""
-    ) -> list[StoredWrite]:
+    ) -> list[PendingWrite]:
         """The writes recorded against a checkpoint by the tasks of the super-step after it."""
         rows = await self._fetchall(
             "SELECT task_id, task_name, channel, value, idx FROM pending_writes "
@@ -254,7 +244,7 @@ class CheckpointReader:
             (thread_id, checkpoint_ns, checkpoint_id),
         )
         return [
-            StoredWrite(task_id=r[0], task_name=r[1], channel=r[2], value=self._decode(r[3]), idx=r[4])
+            PendingWrite(task_id=r[0], task_name=r[1], channel=r[2], value=self._decode(r[3]), idx=r[4])
             for r in rows
         ]
 

@@ -112,10 +112,9 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
             detail = await self.reader.get_checkpoint(thread_id, checkpoint_id, checkpoint_ns=ns)
         except CheckpointNotFoundError:
             return None
-        stored = await self.reader.get_pending_writes(
+        writes = await self.reader.get_pending_writes(
             thread_id, detail.summary.checkpoint_id, checkpoint_ns=ns
         )
-        writes = [PendingWrite(w.task_id, w.task_name, w.channel, w.value, w.idx) for w in stored]
         return self._tuple(detail, writes)
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
