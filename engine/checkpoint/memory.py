@@ -122,3 +122,7 @@ class InMemorySaver(BaseCheckpointSaver):
         self.thread_status[thread_id] = "error"
         self.thread_errors[thread_id] = dict(error)
 
+
+
+MemorySaver = InMemorySaver
+"""LangGraph's older name for :class:`InMemorySaver`."""

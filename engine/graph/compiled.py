@@ -108,7 +108,7 @@ class CompiledStateGraph:
     def state_keys_written(self, task: Task) -> list[str]:
         return sorted({c for c, _ in task.writes if c in self.builder.fields})
 
-    def _update_writes(self, name: str, result: Any) -> list[tuple[str, Any]]:
+    def update_writes(self, name: str, result: Any) -> list[tuple[str, Any]]:
         if result is None:
             return []
         try:
@@ -137,9 +137,20 @@ class CompiledStateGraph:
             node = self.builder.nodes[task.name]
             state = build_state(self.builder.state_schema, self.read_state_values(channels))
             args = (state, config) if node.takes_config else (state,)
-            writes = self._update_writes(task.name, await _call(node.fn, args, in_thread))
-        writes += self.fixed_edges.get(task.name, [])
-        branches = self.branches.get(task.name, [])
+            writes = self.update_writes(task.name, await _call(node.fn, args, in_thread))
+        return writes + await self.edge_writes(task.name, writes, channels, config, in_thread)
+
+    async def edge_writes(
+        self,
+        node: str,
+        writes: list[tuple[str, Any]],
+        channels: dict[str, BaseChannel],
+        config: RunnableConfig,
+        in_thread: bool = False,
+    ) -> list[tuple[str, Any]]:
+        """The trigger writes of ``node``'s edges; its routers see the state with ``writes`` applied."""
+        edges = list(self.fixed_edges.get(node, []))
+        branches = self.branches.get(node, [])
         if branches:
             fresh = {k: copy.copy(channels[k]) for k in self.state_keys}
             for key, value in writes:
@@ -149,8 +160,8 @@ class CompiledStateGraph:
             for branch in branches:
                 args = (state, config) if branch.takes_config else (state,)
                 result = await _call(branch.router, args, in_thread)
-                writes += [(f"{BRANCH_PREFIX}{d}", None) for d in self._destinations(branch, result)]
-        return writes
+                edges += [(f"{BRANCH_PREFIX}{d}", None) for d in self._destinations(branch, result)]
+        return edges
 
     def _destinations(self, branch: Branch, result: Any) -> list[str]:
         results = list(result) if isinstance(result, list | tuple) else [result]
@@ -264,6 +275,31 @@ class CompiledStateGraph:
         """Every checkpoint of the thread as a :class:`StateSnapshot`, newest first."""
         async for saved in self._require_saver().alist(config, before=before, limit=limit):
             yield self._snapshot(saved)
+
+    async def aupdate_state(
+        self, config: RunnableConfig, values: dict[str, Any] | Any | None, as_node: str | None = None
+    ) -> RunnableConfig:
+        """Write ``values`` into the thread as if node ``as_node`` had returned them.
+
+        Same as LangGraph's ``update_state``: the values go through the state's reducers, the
+        node's edges decide what runs next, and a new checkpoint (source ``update``) is saved on
+        top of the checkpoint ``config`` names (or the latest one: on an older one, this forks the
+        thread). ``as_node`` defaults to the node that ran the last step, when only one did.
+        Returns the new checkpoint's config; ``ainvoke(None, config)`` then runs on from it.
+
+        Raises:
+            ValueError: the graph has no checkpointer, or ``config`` has no thread_id.
+            UnknownNodeError: ``as_node`` is not a node.
+            InvalidUpdateError: ``as_node`` is ambiguous, or ``values`` has unknown keys.
+        """
+        self._require_saver()
+        return await SuperStepLoop(self, config).update(values, as_node)
+
+    def update_state(
+        self, config: RunnableConfig, values: dict[str, Any] | Any | None, as_node: str | None = None
+    ) -> RunnableConfig:
+        """Sync form of :meth:`aupdate_state`."""
+        return _run_sync(self.aupdate_state(config, values, as_node))
 
     def get_state_history(
         self, config: RunnableConfig, *, limit: int | None = None, before: RunnableConfig | None = None

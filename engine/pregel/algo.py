@@ -75,11 +75,14 @@ def apply_writes(
     versions: dict[str, str],
     versions_seen: dict[str, dict[str, str]],
     tasks: Sequence[Task],
+    *,
+    end_of_step: bool = True,
 ) -> set[str]:
     """Apply the writes of one super-step's finished tasks; return the channels that changed.
 
     Tasks are taken in path order whatever order they finished in. Mutates ``channels``,
-    ``versions`` and ``versions_seen``.
+    ``versions`` and ``versions_seen``. With ``end_of_step=False`` (a state update between
+    steps) one-step values such as pending triggers are kept rather than cleared.
 
     Raises:
         InvalidUpdateError: a write to a channel that does not exist, or more writes to a
@@ -118,10 +121,11 @@ def apply_writes(
             changed.add(channel)
     if conflicts:
         raise InvalidUpdateError(_conflict_message(conflicts))
-    for channel, chan in channels.items():
-        if channel not in pending and isinstance(chan, EphemeralValue) and chan.update([]):
-            versions[channel] = next_version(versions.get(channel))
-            changed.add(channel)
+    if end_of_step:
+        for channel, chan in channels.items():
+            if channel not in pending and isinstance(chan, EphemeralValue) and chan.update([]):
+                versions[channel] = next_version(versions.get(channel))
+                changed.add(channel)
     return changed
 
 

@@ -24,8 +24,15 @@ from engine.checkpoint.base import (
     utc_now,
 )
 from engine.constants import ERROR_CHANNEL, NO_WRITES, START
-from engine.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError
-from engine.pregel.algo import Task, apply_writes, checkpoint_values, next_version, prepare_next_tasks
+from engine.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError, UnknownNodeError
+from engine.pregel.algo import (
+    Task,
+    apply_writes,
+    checkpoint_values,
+    next_version,
+    prepare_next_tasks,
+    task_id,
+)
 
 if TYPE_CHECKING:
     from engine.graph.compiled import CompiledStateGraph
@@ -60,6 +67,7 @@ class SuperStepLoop:
         self.checkpoint_id = ""
         self.step = -1
         self.pending_writes: list[PendingWrite] = []
+        self.metadata: dict[str, Any] = {}
 
     async def _load(self) -> bool:
         """Restore the checkpoint named by the config (or the thread's latest); False if none."""
@@ -80,6 +88,7 @@ class SuperStepLoop:
         self.step = int(saved.metadata.get("step", -1))
         self.parent_config = saved.config
         self.checkpoint_id = saved.checkpoint.id
+        self.metadata = saved.metadata
         # An explicit checkpoint_id is a replay (a fork): every step after that checkpoint runs
         # again, as in LangGraph. The writes saved against it come from the run that went on from
         # there before, so only a resume of the thread's latest checkpoint reuses them.
@@ -189,6 +198,52 @@ class SuperStepLoop:
                     yield "updates", {task.name: self.graph.task_update(task)}
             yield "values", self.graph.read_state_values(self.channels)
             tasks = next_tasks
+
+    async def update(self, values: Any, as_node: str | None) -> RunnableConfig:
+        """Apply ``values`` as if node ``as_node`` had written them; save a checkpoint (source
+        ``update``) on top of the one the config names (or the latest); return its config.
+
+        Raises:
+            UnknownNodeError: ``as_node`` is not a node of the graph.
+            InvalidUpdateError: ``as_node`` is None and the last step ran several nodes (say which
+                one the update comes from), or ``values`` has keys the state does not have.
+        """
+        loaded = await self._load()
+        node = self._update_node(as_node, loaded)
+        step_id = self.checkpoint_id or new_checkpoint_id()
+        # Like a real run of the node: the triggers it would have consumed count as seen, so an
+        # update "as tools" on a checkpoint waiting to run tools stands in for that run.
+        pending = next((t.triggers for t in self._plan(step_id) if t.name == node), ())
+        task = Task(task_id(step_id, self.step + 1, node), node, pending)
+        if values is not None:
+            task.writes = self.graph.update_writes(node, values)
+        task.writes += await self.graph.edge_writes(node, task.writes, self.channels, self.config)
+        changed = apply_writes(self.channels, self.versions, self.versions_seen, [task], end_of_step=False)
+        self.step += 1
+        self.checkpoint_id = new_checkpoint_id()
+        await self._save("update", [task], changed, self._plan(self.checkpoint_id), self.checkpoint_id)
+        assert self.parent_config is not None
+        return self.parent_config
+
+    def _update_node(self, as_node: str | None, loaded: bool) -> str:
+        if as_node is not None:
+            if as_node != START and as_node not in self.graph.builder.nodes:
+                raise UnknownNodeError(
+                    f"as_node={as_node!r} is not a node of this graph "
+                    f"(nodes: {sorted(self.graph.builder.nodes)}, or START)"
+                )
+            return as_node
+        if not loaded:
+            return START
+        if len(self.graph.builder.nodes) == 1:
+            return next(iter(self.graph.builder.nodes))
+        last = list(self.metadata.get("writes") or {})
+        if len(last) == 1:
+            return last[0]
+        ran = f"the last step ran {sorted(last)}" if last else "no node ran in the last step"
+        raise InvalidUpdateError(
+            f"cannot tell which node this update comes from: {ran}; pass as_node=<node name>"
+        )
 
     async def _run_tasks(self, tasks: list[Task]) -> None:
         """Run the tasks that have no saved writes; siblings of a failing task still finish."""

@@ -1,0 +1,98 @@
+"""update_state: edits go through reducers and the node's edges, and fork instead of overwriting."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, TypedDict
+
+import pytest
+
+from engine.checkpoint.memory import InMemorySaver
+from engine.errors import InvalidUpdateError, UnknownNodeError
+from engine.graph import END, START, StateGraph
+from engine.messages import AIMessage, SystemMessage
+from sample_graphs import calculator_agent, parallel_search
+
+
+def calculator(saver=None):
+    return calculator_agent.graph.compile(checkpointer=saver or InMemorySaver())
+
+
+async def test_reject_a_tool_call_as_the_tools_node(saver) -> None:
+    graph = calculator(saver)
+    config = {"configurable": {"thread_id": "hitl-1"}}
+    await graph.ainvoke({"messages": [("human", "Calculate 10 + 20")]}, config)
+    history = [s async for s in graph.aget_state_history(config)]
+    before_tools = next(s for s in history if s.next == ("tools",))
+    kept = before_tools.values
+
+    new_config = await graph.aupdate_state(
+        before_tools.config, {"messages": [("system", "Action rejected by human.")]}, as_node="tools"
+    )
+    edited = await graph.aget_state(new_config)
+    assert edited.metadata["source"] == "update"
+    assert edited.metadata["writes"] == {"tools": ["messages"]}
+    assert edited.metadata["step"] == before_tools.metadata["step"] + 1
+    assert edited.parent_config["configurable"]["checkpoint_id"] == before_tools.config["configurable"]["checkpoint_id"]
+    assert edited.next == ("agent",)  # the update stands in for the tools run: tools is not pending
+    assert isinstance(edited.values["messages"][-1], SystemMessage)
+    assert len(edited.values["messages"]) == len(kept["messages"]) + 1  # appended by the reducer
+
+    result = await graph.ainvoke(None, new_config)
+    assert isinstance(result["messages"][-1], AIMessage)
+    assert "30" not in result["messages"][-1].content  # the tool never ran on this branch
+    again = await graph.aget_state(before_tools.config)
+    assert again.values == kept  # the old checkpoint is untouched
+    assert len([s async for s in graph.aget_state_history(config)]) == len(history) + 2
+
+
+def test_as_node_defaults_to_the_single_node_of_the_last_step() -> None:
+    graph = calculator()
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"messages": [("human", "hello")]}, config)
+    new_config = graph.update_state(config, {"messages": [("human", "Calculate 1 + 2")]})
+    state = graph.get_state(new_config)
+    assert state.metadata["writes"] == {"agent": ["messages"]}
+    assert state.next == ()  # agent's router saw the new human message last: no tool call to run
+
+
+def test_ambiguous_update_after_a_parallel_step_names_the_nodes() -> None:
+    graph = parallel_search.graph.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "p"}}
+    graph.invoke(parallel_search.initial_state("q"), config)
+    parallel = next(s for s in graph.get_state_history(config) if len(s.metadata["writes"]) == 2)
+    with pytest.raises(InvalidUpdateError, match="as_node") as info:
+        graph.update_state(parallel.config, {"summary": "edited"})
+    assert "doc_search" in str(info.value) and "web_search" in str(info.value)
+    new_config = graph.update_state(parallel.config, {"search_count": 10}, as_node="doc_search")
+    assert graph.get_state(new_config).values["search_count"] == 12  # through the sum reducer
+
+
+def test_bad_updates_are_rejected_and_save_nothing() -> None:
+    graph = calculator()
+    config = {"configurable": {"thread_id": "bad"}}
+    graph.invoke({"messages": [("human", "hi")]}, config)
+    count = len(list(graph.get_state_history(config)))
+    with pytest.raises(UnknownNodeError, match="ghost"):
+        graph.update_state(config, {"messages": []}, as_node="ghost")
+    with pytest.raises(InvalidUpdateError, match="nope"):
+        graph.update_state(config, {"nope": 1}, as_node="agent")
+    assert len(list(graph.get_state_history(config))) == count
+
+
+def test_update_on_an_empty_thread_acts_as_input() -> None:
+    class S(TypedDict):
+        items: Annotated[list, operator.add]
+
+    builder = StateGraph(S).add_node("grow", lambda s: {"items": ["grown"]})
+    builder.add_edge(START, "grow").add_edge("grow", END)
+    graph = builder.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "fresh"}}
+    new_config = graph.update_state(config, {"items": ["seeded"]})
+    assert graph.get_state(new_config).next == ("grow",)
+    assert graph.invoke(None, config)["items"] == ["seeded", "grown"]
+
+
+def test_update_state_needs_a_checkpointer() -> None:
+    with pytest.raises(ValueError, match="checkpointer"):
+        calculator_agent.graph.compile().update_state({"configurable": {"thread_id": "x"}}, {})
