@@ -43,7 +43,8 @@ class PagedTable(DataTable, Generic[T]):
         )
         self.items: list[T] = []
         self.complete = True
-        self.loading = False
+        self.fetching = False
+        """A page has been asked for and has not arrived (not Widget.loading: no spinner over rows)."""
 
     # What subclasses provide.
 
@@ -71,14 +72,14 @@ class PagedTable(DataTable, Generic[T]):
             self.add_column(Text(label), width=width)
         self.items = []
         self.complete = False
-        self.loading = True
+        self.fetching = True
 
     def add_page(self, items: Sequence[T], *, complete: bool) -> None:
         """Append a page of rows; ``complete`` when the list has no more."""
         self.items.extend(items)
         self.add_rows(self.cells(item) for item in items)
         self.complete = complete
-        self.loading = False
+        self.fetching = False
         self._want_more_if_near_end()
 
     @property
@@ -88,10 +89,10 @@ class PagedTable(DataTable, Generic[T]):
         return self.items[row] if 0 <= row < len(self.items) else None
 
     def _want_more_if_near_end(self) -> None:
-        if self.complete or self.loading or not self.items:
+        if self.complete or self.fetching or not self.items:
             return
         if self.cursor_row >= len(self.items) - self.LOAD_AHEAD:
-            self.loading = True
+            self.fetching = True
             self.post_message(self.more_wanted())
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
