@@ -28,7 +28,7 @@ from tui.widgets.threads_table import ThreadsTable
 
 
 class RetraceApp(App[None]):
-    """Opens ``db_path`` read-only in a worker, then shows the debugger (or why it could not)."""
+    """Opens ``db_path`` in a worker (never creating it), then shows the debugger or why it could not."""
 
     CSS_PATH = "retrace.tcss"
     TITLE = "retrace"
