@@ -34,8 +34,17 @@ def test_demo_prints_a_line_per_thread(tmp_path: Path) -> None:
     assert result.exit_code == 0
     lines = [l for l in result.output.splitlines() if l.startswith("wrote thread")]
     assert len(lines) == 7
-    assert any("search-buggy" in l and "error" in l and "InvalidUpdateError" in l for l in lines)
-    assert any("calc-add" in l and "done" in l for l in lines)
+    assert any("search-buggy" in l and l.endswith("error") for l in lines)
+    assert any("calc-add" in l and l.endswith("done") for l in lines)
+    # the failure is printed whole, fix included, under its thread
+    assert "InvalidUpdateError" in result.output
+    assert "lambda a, b: a + b]." in " ".join(result.output.split())
+
+
+def test_demo_refuses_a_directory(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--db", str(tmp_path), "--no-open"])
+    assert result.exit_code == 2
+    assert "is a directory" in result.output
 
 
 def test_demo_replaces_its_own_database_but_not_other_files(tmp_path: Path) -> None:
@@ -72,8 +81,10 @@ def test_history_table_and_json(demo_db: Path) -> None:
     runner = CliRunner()
     table = runner.invoke(main, ["history", str(demo_db), "calc-add"])
     assert table.exit_code == 0
-    assert "agent" in table.output and "input" in table.output
+    assert "agent" in table.output and "(input)" in table.output
     rows = json.loads(runner.invoke(main, ["history", str(demo_db), "calc-add", "--json"]).output)
+    for row in rows:  # piped output keeps whole ids, whatever the terminal width
+        assert row["checkpoint_id"] in table.output
     assert [r["step"] for r in rows] == [3, 2, 1, 0, -1]
     assert [r["nodes"] for r in rows] == [["agent"], ["tools"], ["agent"], ["__start__"], []]
     assert rows[-1]["source"] == "input"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import textwrap
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -17,6 +18,7 @@ import click
 
 from engine.checkpoint.sqlite import CheckpointReader
 from engine.errors import CheckpointStoreError, NotARetraceDatabaseError
+from tui.safe_text import escape_control
 
 T = TypeVar("T")
 DEFAULT_DEMO_DB = "retrace-demo.db"
@@ -75,16 +77,19 @@ def demo(db: Path, no_open: bool) -> None:
     """
     from sample_graphs.demo import write_demo_database
 
+    if db.is_dir():
+        fail(f"{db} is a directory; pass --db with the path of a file to write")
     if db.exists() or db.is_symlink():
-        if db.is_dir() or not run(lambda: _is_demo_database(db)):
+        if not run(lambda: _is_demo_database(db)):
             fail(f"{db} exists and was not made by `retrace demo`; it is left untouched. "
                  "Pass --db with another path.")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     runs = run(lambda: write_demo_database(db))
     for r in runs:
-        outcome = r.status if r.error is None else f"{r.status} ({_one_line(r.error, 100)})"
-        click.echo(f"wrote thread {r.thread_id:<24} {r.graph:<26} {outcome}")
+        click.echo(f"wrote thread {r.thread_id:<24} {r.graph:<26} {r.status}")
+        if r.error is not None:
+            click.echo(textwrap.indent(textwrap.fill(escape_control(r.error), width=96), "    "))
     click.echo(f"{len(runs)} threads in {db}")
     if not no_open:
         _open_debugger(db)
@@ -98,24 +103,19 @@ def open_command(path: Path) -> None:
     _open_debugger(path)
 
 
-def _one_line(text: str, width: int) -> str:
-    from tui.safe_text import escape_control
-
-    text = escape_control(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _print_table(columns: list[str], rows: list[list[Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    from tui.safe_text import escape_control
-
-    table = Table(*columns, box=None, header_style="bold")
+    # Piped output gets no terminal width: don't cut ids to 80 columns where scripts read them.
+    console = Console() if sys.stdout.isatty() else Console(width=100_000)
+    table = Table(box=None, header_style="bold")
+    for column in columns:
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(Text(escape_control("" if v is None else str(v))) for v in row))
-    Console().print(table)
+    console.print(table)
 
 
 @main.command()
@@ -173,7 +173,8 @@ def history(path: Path, thread: str, as_json: bool, limit: int | None) -> None:
     _print_table(
         ["step", "source", "nodes", "next", "created", "checkpoint"],
         [
-            [c.step, c.source, ", ".join(sorted(c.writes)) or "-", ", ".join(c.next) or "-",
+            [c.step, c.source, "(input)" if c.source == "input" else ", ".join(sorted(c.writes)) or "-",
+             ", ".join(c.next) or "-",
              c.created_at, c.checkpoint_id]
             for c in checkpoints
         ],

@@ -82,7 +82,7 @@ def check_file(path: Path) -> None:
         NotARetraceDatabaseError: the file does not exist, is a directory, or is not SQLite.
     """
     if not path.exists():
-        raise NotARetraceDatabaseError(f"{path}: no such file; run `retrace demo` to make one")
+        raise NotARetraceDatabaseError(f"{path}: no such file; check the path")
     if path.is_dir():
         raise NotARetraceDatabaseError(f"{path}: is a directory, not a checkpoint database")
     with path.open("rb") as handle:
