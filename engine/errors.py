@@ -24,8 +24,10 @@ class GraphRecursionError(EngineError):
     """A run needed more super-steps than ``config["recursion_limit"]`` allows (default 25)."""
 
 
-class GraphValidationError(EngineError):
+class GraphValidationError(EngineError, ValueError):
     """``StateGraph.compile()`` found problems; ``problems`` lists every one of them.
+
+    Also a ``ValueError``, which is what LangGraph raises for an invalid graph.
 
     Attributes:
         problems: one human-readable sentence per problem, in the order they were found.

@@ -110,7 +110,8 @@ async def test_recursion_limit_raises_and_marks_the_thread_as_error(sqlite_saver
     with pytest.raises(GraphRecursionError, match="recursion_limit"):
         await graph.ainvoke({"n": 0, "log": []}, cfg("loop", recursion_limit=5))
 
-    assert (await graph.aget_state(cfg("loop"))).values["n"] == 5
+    # five super-steps: the input's, then inc four times (the limit counts every step, as LangGraph)
+    assert (await graph.aget_state(cfg("loop"))).values["n"] == 4
     thread = await sqlite_saver.reader.get_thread("loop")
     assert thread.status == "error"
     assert thread.error["type"] == "GraphRecursionError"
@@ -123,7 +124,7 @@ def test_default_recursion_limit_is_25():
         counting_loop().compile().invoke({"n": 0, "log": []})
 
 
-def test_recursion_limit_counts_node_super_steps():
+def test_recursion_limit_counts_every_super_step_like_langgraph():
     builder = StateGraph(LogState)
     for name in ("a", "b", "c"):
         builder.add_node(name, lambda s, name=name: {"log": [name]})
@@ -133,9 +134,10 @@ def test_recursion_limit_counts_node_super_steps():
     builder.add_edge("c", END)
     graph = builder.compile()
 
-    assert graph.invoke({"n": 0, "log": []}, {"recursion_limit": 3})["log"] == ["a", "b", "c"]
+    # three node steps plus the input's step: LangGraph's how-to fails this at 3 and passes at 4
+    assert graph.invoke({"n": 0, "log": []}, {"recursion_limit": 4})["log"] == ["a", "b", "c"]
     with pytest.raises(GraphRecursionError):
-        graph.invoke({"n": 0, "log": []}, {"recursion_limit": 2})
+        graph.invoke({"n": 0, "log": []}, {"recursion_limit": 3})
 
 
 # --- a failing node in a parallel step ----------------------------------------------------------
@@ -189,10 +191,16 @@ async def test_failure_keeps_sibling_writes_and_resume_does_not_rerun_them(tmp_p
 
         snapshot = await graph.aget_state(cfg("t"))
         assert snapshot.metadata["step"] == 0
-        assert snapshot.next == ("bad", "ok", "quiet")
+        # as LangGraph's get_state: what finished is applied, only the failed task is next
+        assert snapshot.next == ("bad",)
+        assert snapshot.values["log"] == ["ok"]
         errors = {t.name: t.error for t in snapshot.tasks}
         assert errors["bad"]["type"] == "Boom" and errors["ok"] is None
+        assert {t.name: t.result for t in snapshot.tasks}["ok"] == {"log": ["ok"]}
         checkpoint_id = snapshot.config["configurable"]["checkpoint_id"]
+        at_checkpoint = await graph.aget_state(snapshot.config)  # a named checkpoint: as saved
+        assert at_checkpoint.next == ("bad", "ok", "quiet")
+        assert at_checkpoint.values["log"] == []
 
         async with await CheckpointReader.open(path) as reader:
             writes = await reader.get_pending_writes("t", checkpoint_id)

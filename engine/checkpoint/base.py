@@ -148,6 +148,11 @@ def new_checkpoint_id() -> str:
     return str(uuid.UUID(int=value))
 
 
+def metadata_matches(metadata: dict[str, Any], filter: dict[str, Any] | None) -> bool:
+    """True when ``metadata`` has every key of ``filter`` with the same value."""
+    return not filter or all(metadata.get(k) == v for k, v in filter.items())
+
+
 def utc_now() -> str:
     """The current time as ISO 8601 in UTC with microseconds."""
     return datetime.now(timezone.utc).isoformat()
@@ -169,9 +174,18 @@ class BaseCheckpointSaver(ABC):
 
     @abstractmethod
     def alist(
-        self, config: RunnableConfig, *, before: RunnableConfig | None = None, limit: int | None = None
+        self,
+        config: RunnableConfig,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
-        """The thread's checkpoints in the config's namespace, newest first."""
+        """The thread's checkpoints in the config's namespace, newest first.
+
+        ``filter`` keeps those whose metadata has every given key with the given value (e.g.
+        ``{"source": "loop"}``); ``limit`` counts what the filter keeps.
+        """
 
     @abstractmethod
     async def aput_step(self, config: RunnableConfig, record: StepRecord) -> RunnableConfig:
@@ -189,4 +203,5 @@ class BaseCheckpointSaver(ABC):
 
     @abstractmethod
     async def arecord_error(self, config: RunnableConfig, error: dict[str, str]) -> None:
-        """Mark the thread as failed; ``error`` is ``{"type": str, "message": str}``."""
+        """Mark the thread as failed; ``error`` is ``{"type": str, "message": str}`` plus
+        ``"node"`` when one node's exception failed the step."""

@@ -22,6 +22,7 @@ from engine.checkpoint.base import (
     config_checkpoint_id,
     config_checkpoint_ns,
     config_thread_id,
+    metadata_matches,
 )
 from engine.checkpoint.serde import JsonSerializer
 
@@ -75,14 +76,25 @@ class InMemorySaver(BaseCheckpointSaver):
         return self._tuple(thread_id, ns, stored) if stored else None
 
     async def alist(
-        self, config: RunnableConfig, *, before: RunnableConfig | None = None, limit: int | None = None
+        self,
+        config: RunnableConfig,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
         thread_id, ns = config_thread_id(config), config_checkpoint_ns(config)
         checkpoints = self._checkpoints.get((thread_id, ns), {})
         before_id = config_checkpoint_id(before) if before else None
         ids = sorted((i for i in checkpoints if before_id is None or i < before_id), reverse=True)
-        for checkpoint_id in ids[:limit]:
-            yield self._tuple(thread_id, ns, checkpoints[checkpoint_id])
+        yielded = 0
+        for checkpoint_id in ids:
+            if limit is not None and yielded >= limit:
+                return
+            item = self._tuple(thread_id, ns, checkpoints[checkpoint_id])
+            if metadata_matches(item.metadata, filter):
+                yielded += 1
+                yield item
 
     async def aput_step(self, config: RunnableConfig, record: StepRecord) -> RunnableConfig:
         thread_id, ns = config_thread_id(config), config_checkpoint_ns(config)

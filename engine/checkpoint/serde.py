@@ -108,6 +108,8 @@ class JsonSerializer:
             raise SerializationError(
                 "value is nested too deeply to serialize (or contains a reference cycle)"
             ) from None
+        except ValueError as exc:  # e.g. an int past Python's 4,300-digit conversion limit
+            raise SerializationError(f"value cannot be serialized: {exc}") from None
 
     def loads(self, data: bytes | str) -> Any:
         """Decode what ``dumps`` wrote.
@@ -130,6 +132,8 @@ class JsonSerializer:
             raise SerializationError(f"checkpoint value is not valid JSON: {exc}") from None
         except RecursionError:
             raise SerializationError("checkpoint value is nested too deeply to decode") from None
+        except ValueError as exc:  # e.g. an int literal past the 4,300-digit conversion limit
+            raise SerializationError(f"checkpoint value cannot be decoded: {exc}") from None
 
     def _decode_object(self, obj: dict) -> Any:
         # json calls this innermost-first, so every nested value is already decoded.

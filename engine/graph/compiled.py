@@ -6,16 +6,22 @@ import asyncio
 import copy
 import inspect
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
-from engine.checkpoint.base import BaseCheckpointSaver, RunnableConfig, config_thread_id
-from engine.constants import BRANCH_PREFIX, END, ERROR_CHANNEL, JOIN_PREFIX, START
+from engine.checkpoint.base import (
+    BaseCheckpointSaver,
+    RunnableConfig,
+    config_checkpoint_id,
+    config_thread_id,
+)
+from engine.constants import BRANCH_PREFIX, END, ERROR_CHANNEL, JOIN_PREFIX, NO_WRITES, START
 from engine.errors import InvalidUpdateError, UnknownNodeError
 from engine.graph.schema import build_state, state_to_dict, value_classes
-from engine.pregel.algo import Task, prepare_next_tasks
+from engine.graph.state import call_arguments
+from engine.pregel.algo import Task, apply_writes, prepare_next_tasks
 from engine.pregel.loop import SuperStepLoop
+from engine.sync import iterate_sync, run_sync
 from engine.types import PregelTask, StateSnapshot
 
 if TYPE_CHECKING:
@@ -29,22 +35,13 @@ def join_channel(starts: tuple[str, ...], end: str) -> str:
     return f"{JOIN_PREFIX}{'+'.join(starts)}:{end}"
 
 
-async def _call(fn: Any, args: tuple[Any, ...], in_thread: bool) -> Any:
+async def _call(fn: Any, arguments: tuple[tuple[Any, ...], dict[str, Any]], in_thread: bool) -> Any:
     """Call a node or router; sync ones run in a worker thread when siblings run beside them."""
+    args, kwargs = arguments
     if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None)):
-        return await fn(*args)
-    result = await asyncio.to_thread(fn, *args) if in_thread else fn(*args)
+        return await fn(*args, **kwargs)
+    result = await asyncio.to_thread(fn, *args, **kwargs) if in_thread else fn(*args, **kwargs)
     return await result if inspect.isawaitable(result) else result
-
-
-def _run_sync(coro: Any) -> Any:
-    """Run a coroutine to completion from sync code, even when a loop already runs here."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 class CompiledStateGraph:
@@ -136,8 +133,8 @@ class CompiledStateGraph:
         else:
             node = self.builder.nodes[task.name]
             state = build_state(self.builder.state_schema, self.read_state_values(channels))
-            args = (state, config) if node.takes_config else (state,)
-            writes = self.update_writes(task.name, await _call(node.fn, args, in_thread))
+            arguments = call_arguments(node.config_arg, state, config)
+            writes = self.update_writes(task.name, await _call(node.fn, arguments, in_thread))
         return writes + await self.edge_writes(task.name, writes, channels, config, in_thread)
 
     async def edge_writes(
@@ -158,8 +155,8 @@ class CompiledStateGraph:
                     fresh[key].update([value])
             state = build_state(self.builder.state_schema, self.read_state_values(fresh))
             for branch in branches:
-                args = (state, config) if branch.takes_config else (state,)
-                result = await _call(branch.router, args, in_thread)
+                arguments = call_arguments(branch.config_arg, state, config)
+                result = await _call(branch.router, arguments, in_thread)
                 edges += [(f"{BRANCH_PREFIX}{d}", None) for d in self._destinations(branch, result)]
         return edges
 
@@ -217,39 +214,71 @@ class CompiledStateGraph:
 
     def invoke(self, input: Any, config: RunnableConfig | None = None) -> dict[str, Any]:
         """Sync form of :meth:`ainvoke`."""
-        return _run_sync(self.ainvoke(input, config))
+        return run_sync(self.ainvoke(input, config))
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, *, stream_mode: StreamMode | list[StreamMode] = "values"
     ) -> Iterator[Any]:
-        """Sync form of :meth:`astream`; runs the whole graph, then yields the chunks."""
-
-        async def collect() -> list[Any]:
-            return [chunk async for chunk in self.astream(input, config, stream_mode=stream_mode)]
-
-        return iter(_run_sync(collect()))
+        """Sync form of :meth:`astream`: yields each chunk as its super-step finishes."""
+        return iterate_sync(self.astream(input, config, stream_mode=stream_mode))
 
     def _require_saver(self) -> BaseCheckpointSaver:
         if self.checkpointer is None:
             raise ValueError("this graph has no checkpointer: compile(checkpointer=...) to keep state")
         return self.checkpointer
 
-    def _snapshot(self, saved: CheckpointTuple) -> StateSnapshot:
-        channels = self.new_channels()
-        self.restore_channels(channels, saved.checkpoint.channel_values)
+    def _snapshot(self, saved: CheckpointTuple, *, apply_pending: bool = False) -> StateSnapshot:
+        """``saved`` as a snapshot; with ``apply_pending`` (the latest checkpoint, as LangGraph's
+        ``get_state``), what the finished tasks of a failed step wrote is in ``values`` and
+        those tasks are no longer in ``next``."""
+        cp = saved.checkpoint
         step = int(saved.metadata.get("step", -1))
+
+        def restored() -> dict[str, BaseChannel]:
+            channels = self.new_channels()
+            self.restore_channels(channels, cp.channel_values)
+            return channels
+
+        channels = restored()
         planned = prepare_next_tasks(
-            saved.checkpoint.id, step + 1, channels, saved.checkpoint.channel_versions,
-            saved.checkpoint.versions_seen, self.triggers,
+            cp.id, step + 1, channels, cp.channel_versions, cp.versions_seen, self.triggers
         )
         errors = {w.task_id: w.value for w in saved.pending_writes if w.channel == ERROR_CHANNEL}
-        tasks = tuple(PregelTask(t.id, t.name, t.path, errors.get(t.id)) for t in planned)
+        finished: dict[str, list[tuple[str, Any]]] = {}
+        for w in sorted(saved.pending_writes, key=lambda w: w.idx):
+            if w.task_id not in errors:
+                finished.setdefault(w.task_id, [])
+                if w.channel != NO_WRITES:
+                    finished[w.task_id].append((w.channel, w.value))
+        next_nodes = saved.next
+        done = [t for t in planned if t.id in finished]
+        if apply_pending and done:
+            for task in done:
+                task.writes = finished[task.id]
+            attempt = restored()
+            try:
+                apply_writes(
+                    attempt, dict(cp.channel_versions), copy.deepcopy(cp.versions_seen), done,
+                    end_of_step=False,
+                )
+            except InvalidUpdateError:
+                pass  # the writes conflict (the reason the step failed): show the state as saved
+            else:
+                channels = attempt
+                next_nodes = tuple(t.name for t in planned if t.id not in finished)
+        tasks = tuple(
+            PregelTask(
+                t.id, t.name, t.path, errors.get(t.id),
+                result=self.task_update(t) if t.id in finished and apply_pending else None,
+            )
+            for t in planned
+        )
         return StateSnapshot(
             values=self.read_state_values(channels),
-            next=saved.next,
+            next=next_nodes,
             config=saved.config,
             metadata=saved.metadata,
-            created_at=saved.checkpoint.ts,
+            created_at=cp.ts,
             parent_config=saved.parent_config,
             tasks=tasks,
         )
@@ -264,16 +293,22 @@ class CompiledStateGraph:
         if saved is None:
             config_thread_id(config)
             return StateSnapshot({}, (), config, None, None, None, ())
-        return self._snapshot(saved)
+        return self._snapshot(saved, apply_pending=config_checkpoint_id(config) is None)
 
     def get_state(self, config: RunnableConfig) -> StateSnapshot:
-        return _run_sync(self.aget_state(config))
+        return run_sync(self.aget_state(config))
 
     async def aget_state_history(
-        self, config: RunnableConfig, *, limit: int | None = None, before: RunnableConfig | None = None
+        self,
+        config: RunnableConfig,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
     ) -> AsyncIterator[StateSnapshot]:
-        """Every checkpoint of the thread as a :class:`StateSnapshot`, newest first."""
-        async for saved in self._require_saver().alist(config, before=before, limit=limit):
+        """The thread's checkpoints as :class:`StateSnapshot`, newest first; ``filter`` keeps
+        those whose metadata matches (``{"source": "loop"}``), ``limit`` caps how many."""
+        async for saved in self._require_saver().alist(config, filter=filter, before=before, limit=limit):
             yield self._snapshot(saved)
 
     async def aupdate_state(
@@ -299,12 +334,15 @@ class CompiledStateGraph:
         self, config: RunnableConfig, values: dict[str, Any] | Any | None, as_node: str | None = None
     ) -> RunnableConfig:
         """Sync form of :meth:`aupdate_state`."""
-        return _run_sync(self.aupdate_state(config, values, as_node))
+        return run_sync(self.aupdate_state(config, values, as_node))
 
     def get_state_history(
-        self, config: RunnableConfig, *, limit: int | None = None, before: RunnableConfig | None = None
+        self,
+        config: RunnableConfig,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
     ) -> Iterator[StateSnapshot]:
-        async def collect() -> list[StateSnapshot]:
-            return [s async for s in self.aget_state_history(config, limit=limit, before=before)]
-
-        return iter(_run_sync(collect()))
+        """Sync form of :meth:`aget_state_history`."""
+        return iterate_sync(self.aget_state_history(config, filter=filter, before=before, limit=limit))

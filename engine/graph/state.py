@@ -19,11 +19,12 @@ from engine.graph.schema import StateField, state_fields
 
 @dataclass(frozen=True)
 class NodeSpec:
-    """A node: its name, its function, and whether the function takes ``config``."""
+    """A node: its name, its function, and how the function takes ``config`` (see
+    :func:`config_argument`)."""
 
     name: str
     fn: Callable[..., Any]
-    takes_config: bool
+    config_arg: str | None
 
 
 @dataclass(frozen=True)
@@ -33,26 +34,37 @@ class Branch:
     source: str
     router: Callable[..., Any]
     path_map: dict[Hashable, str] | None
-    takes_config: bool
+    config_arg: str | None
 
     def destinations(self) -> list[str] | None:
         """Every node the branch can route to, or ``None`` when that cannot be known."""
         return sorted(set(self.path_map.values())) if self.path_map is not None else None
 
 
-def _takes_config(fn: Callable[..., Any]) -> bool:
+def config_argument(fn: Callable[..., Any]) -> str | None:
+    """How ``fn`` takes the run's config: ``"keyword"`` (a parameter named ``config``),
+    ``"positional"`` (a second required positional parameter) or ``None`` (it does not)."""
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
-        return False
-    if any(p.name == "config" for p in params):
-        return True
+        return None
+    if any(p.name == "config" and p.kind is not p.POSITIONAL_ONLY for p in params):
+        return "keyword"
     # A second positional parameter with a default (``lambda s, name=name: ...``, the usual way
     # to bind a loop variable) is not a config slot: only a required one counts.
     positional = [
         p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
     ]
-    return len(positional) >= 2
+    return "positional" if len(positional) >= 2 else None
+
+
+def call_arguments(config_arg: str | None, state: Any, config: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The positional and keyword arguments of a node or router call."""
+    if config_arg == "keyword":
+        return (state,), {"config": config}
+    if config_arg == "positional":
+        return (state, config), {}
+    return (state,), {}
 
 
 def _literal_destinations(router: Callable[..., Any]) -> list[str] | None:
@@ -77,7 +89,8 @@ class StateGraph:
         TypeError: ``state_schema`` is not a class with annotations.
     """
 
-    def __init__(self, state_schema: Any, config_schema: Any = None, **_schemas: Any) -> None:
+    def __init__(self, state_schema: Any, config_schema: Any = None, **options: Any) -> None:
+        _refuse_unsupported("StateGraph()", options)
         self.state_schema = state_schema
         self.config_schema = config_schema
         self.fields: dict[str, StateField] = state_fields(state_schema)
@@ -87,13 +100,19 @@ class StateGraph:
         self.branches: list[Branch] = []
         self._problems: list[str] = []
 
-    def add_node(self, node: str | Callable[..., Any], action: Callable[..., Any] | None = None, **_: Any) -> StateGraph:
+    def add_node(
+        self, node: str | Callable[..., Any], action: Callable[..., Any] | None = None, **options: Any
+    ) -> StateGraph:
         """Add ``action`` as node ``node``, or ``add_node(fn)`` to name it after the function.
 
         The function takes the state (and optionally ``config``), may be sync or async, and
         returns a dict of state keys to update, or ``None``. Problems (a duplicate or reserved
-        name) are reported by :meth:`compile`.
+        name, a function that is not callable) are reported by :meth:`compile`.
+
+        Raises:
+            NotImplementedError: for LangGraph options retrace does not have yet (``retry``, ...).
         """
+        _refuse_unsupported("add_node()", options)
         if action is None:
             if not callable(node):
                 raise TypeError(f"add_node({node!r}) needs a function as its second argument")
@@ -103,12 +122,14 @@ class StateGraph:
             self._problems.append(f"node {name!r} is added more than once; node names must be unique")
         elif name in (START, END):
             self._problems.append(f"node name {name!r} is reserved")
+        elif not callable(action):
+            self._problems.append(f"node {name!r} is {action!r}, which is not a function")
         elif any(ch in name for ch in RESERVED_CHARACTERS):
             self._problems.append(
                 f"node name {name!r} contains a reserved character ({' '.join(RESERVED_CHARACTERS)})"
             )
         else:
-            self.nodes[name] = NodeSpec(name, action, _takes_config(action))
+            self.nodes[name] = NodeSpec(name, action, config_argument(action))
         return self
 
     def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph:
@@ -142,7 +163,7 @@ class StateGraph:
             mapping = dict(path_map)
         else:
             mapping = {d: d for d in path_map}
-        self.branches.append(Branch(source, path, mapping, _takes_config(path)))
+        self.branches.append(Branch(source, path, mapping, config_argument(path)))
         return self
 
     def set_entry_point(self, key: str) -> StateGraph:
@@ -217,18 +238,31 @@ class StateGraph:
             )
         return succ
 
-    def compile(self, checkpointer: Any = None, *, name: str | None = None, **_: Any) -> Any:
+    def compile(self, checkpointer: Any = None, *, name: str | None = None, **options: Any) -> Any:
         """Validate and return a runnable :class:`~engine.graph.compiled.CompiledStateGraph`.
 
         Raises:
             GraphValidationError: listing every problem found by :meth:`validate`.
+            NotImplementedError: for LangGraph options retrace does not have yet
+                (``interrupt_before``, ``interrupt_after``, ``store``, ``cache``): silently
+                ignoring a human-in-the-loop breakpoint would run the node it guards.
         """
+        _refuse_unsupported("compile()", options)
         problems = self.validate()
         if problems:
             raise GraphValidationError(problems)
         from engine.graph.compiled import CompiledStateGraph
 
         return CompiledStateGraph(self, checkpointer=checkpointer, name=name or "LangGraph")
+
+
+def _refuse_unsupported(where: str, options: dict[str, Any]) -> None:
+    given = sorted(k for k, v in options.items() if v is not None and v is not False)
+    if given:
+        raise NotImplementedError(
+            f"{where} got option(s) {given} that retrace does not support yet; remove them "
+            "(retrace runs LangGraph's core API: nodes, edges, reducers, checkpointers)"
+        )
 
 
 def _reach(start: str, successors: dict[str, set[str]]) -> set[str]:

@@ -39,7 +39,7 @@ def next_version(current: str | None) -> str:
     thread from giving different values the same version.
     """
     counter = int(current.split(".", 1)[0]) + 1 if current else 1
-    return f"{counter:010d}.{secrets.token_hex(4)}"
+    return f"{counter:010d}.{secrets.token_hex(8)}"
 
 
 def task_id(checkpoint_id: str, step: int, name: str) -> str:

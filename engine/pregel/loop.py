@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Sequence
+import secrets
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from engine.checkpoint.base import (
@@ -24,7 +25,13 @@ from engine.checkpoint.base import (
     utc_now,
 )
 from engine.constants import ERROR_CHANNEL, NO_WRITES, START
-from engine.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError, UnknownNodeError
+from engine.errors import (
+    EmptyInputError,
+    GraphRecursionError,
+    InvalidUpdateError,
+    SerializationError,
+    UnknownNodeError,
+)
 from engine.pregel.algo import (
     Task,
     apply_writes,
@@ -68,6 +75,10 @@ class SuperStepLoop:
         self.step = -1
         self.pending_writes: list[PendingWrite] = []
         self.metadata: dict[str, Any] = {}
+        self.replay_from: str | None = None
+        """The checkpoint a replay or fork starts from: its first step gets fresh task ids, so
+        the writes the original run recorded against that checkpoint are never overwritten."""
+        self._replay_salt = secrets.token_hex(8)
 
     async def _load(self) -> bool:
         """Restore the checkpoint named by the config (or the thread's latest); False if none."""
@@ -93,6 +104,7 @@ class SuperStepLoop:
         # again, as in LangGraph. The writes saved against it come from the run that went on from
         # there before, so only a resume of the thread's latest checkpoint reuses them.
         self.pending_writes = [] if config_checkpoint_id(self.config) else list(saved.pending_writes)
+        self.replay_from = saved.checkpoint.id if config_checkpoint_id(self.config) else None
         return True
 
     async def _save(
@@ -104,6 +116,7 @@ class SuperStepLoop:
             "step": self.step,
             "parents": {},
             "writes": {t.name: self.graph.state_keys_written(t) for t in tasks},
+            "task_ids": [t.id for t in tasks],
         }
         if self.saver is None:
             return
@@ -124,19 +137,56 @@ class SuperStepLoop:
         parent = self.parent_config or {
             "configurable": {k: v for k, v in self.config["configurable"].items() if k != "checkpoint_id"}
         }
-        self.parent_config = await self.saver.aput_step(parent, record)
+        try:
+            self.parent_config = await self.saver.aput_step(parent, record)
+        except SerializationError as exc:
+            culprit = next(
+                (w for w in _pending(tasks) if self._unstorable(w.value) is not None), None
+            )
+            if culprit is None:
+                raise
+            error = SerializationError(
+                f"node {culprit.task_name!r} wrote a value to {culprit.channel!r} that cannot be "
+                f"saved: {exc}"
+            )
+            await self._fail(error, _pending(tasks), culprit.task_name)
+            raise error from exc
+
+    def _unstorable(self, value: Any) -> SerializationError | None:
+        try:
+            self.saver.serde.dumps(value)
+        except SerializationError as exc:
+            return exc
+        return None
 
     async def _fail(self, exc: BaseException, writes: list[PendingWrite], node: str | None = None) -> None:
+        """Record a failed step: what finished as pending writes, the error on the thread.
+
+        A write that cannot be saved becomes its task's error; a failure to record never hides
+        ``exc`` (it is added to ``exc``'s notes).
+        """
         if self.saver is None:
             return
-        if self.parent_config is not None:
-            await self.saver.aput_writes(self.parent_config, writes)
-        await self.saver.arecord_error(self.config, error_info(exc, node))
+        storable = []
+        for write in writes:
+            problem = self._unstorable(write.value)
+            storable.append(
+                write if problem is None
+                else PendingWrite(write.task_id, write.task_name, ERROR_CHANNEL, error_info(problem, write.task_name), 0)
+            )
+        try:
+            if self.parent_config is not None:
+                await self.saver.aput_writes(self.parent_config, _one_error_per_task(storable))
+            await self.saver.arecord_error(self.config, error_info(exc, node))
+        except Exception as save_exc:
+            exc.add_note(f"retrace could not record this failure in the checkpointer: {save_exc!r}")
 
     def _plan(self, checkpoint_id: str) -> list[Task]:
+        key = checkpoint_id
+        if checkpoint_id == self.replay_from:
+            key = f"{checkpoint_id}|replay:{self._replay_salt}"
         return prepare_next_tasks(
-            checkpoint_id, self.step + 1, self.channels, self.versions, self.versions_seen,
-            self.graph.triggers,
+            key, self.step + 1, self.channels, self.versions, self.versions_seen, self.graph.triggers
         )
 
     async def run(self, input: Any) -> AsyncIterator[tuple[str, Any]]:
@@ -172,16 +222,16 @@ class SuperStepLoop:
         tasks = self._plan(self.checkpoint_id)
         steps_run = 0
         while tasks:
-            if any(t.name != START for t in tasks):
-                if steps_run >= self.recursion_limit:
-                    exc = GraphRecursionError(
-                        f"recursion limit of {self.recursion_limit} super-steps reached before the "
-                        "graph finished; raise config['recursion_limit'] if the graph loops on "
-                        "purpose, or check the conditional edges that loop"
-                    )
-                    await self._fail(exc, [])
-                    raise exc
-                steps_run += 1
+            # Counted as LangGraph does: the step that applies the input is a step too.
+            if steps_run >= self.recursion_limit:
+                exc = GraphRecursionError(
+                    f"recursion limit of {self.recursion_limit} super-steps reached before the "
+                    "graph finished; raise config['recursion_limit'] if the graph loops on "
+                    "purpose, or check the conditional edges that loop"
+                )
+                await self._fail(exc, [])
+                raise exc
+            steps_run += 1
             self.step += 1
             await self._run_tasks(tasks)
             try:
@@ -196,7 +246,8 @@ class SuperStepLoop:
             for task in tasks:
                 if task.name != START:
                     yield "updates", {task.name: self.graph.task_update(task)}
-            yield "values", self.graph.read_state_values(self.channels)
+            if any(c in self.graph.builder.fields for c in changed):
+                yield "values", self.graph.read_state_values(self.channels)
             tasks = next_tasks
 
     async def update(self, values: Any, as_node: str | None) -> RunnableConfig:
@@ -213,15 +264,24 @@ class SuperStepLoop:
         step_id = self.checkpoint_id or new_checkpoint_id()
         # Like a real run of the node: the triggers it would have consumed count as seen, so an
         # update "as tools" on a checkpoint waiting to run tools stands in for that run.
-        pending = next((t.triggers for t in self._plan(step_id) if t.name == node), ())
+        planned = self._plan(step_id)
+        pending = next((t.triggers for t in planned if t.name == node), ())
         task = Task(task_id(step_id, self.step + 1, node), node, pending)
         if values is not None:
             task.writes = self.graph.update_writes(node, values)
         task.writes += await self.graph.edge_writes(node, task.writes, self.channels, self.config)
-        changed = apply_writes(self.channels, self.versions, self.versions_seen, [task], end_of_step=False)
+        # What the siblings of a failed step finished is kept, as LangGraph does on the latest
+        # checkpoint, so they do not run (and repeat their side effects) after the edit.
+        unfinished = self._reuse_saved_writes(t for t in planned if t.name != node)
+        finished = [t for t in planned if t.name != node and t not in unfinished]
+        changed = apply_writes(
+            self.channels, self.versions, self.versions_seen, [task, *finished], end_of_step=False
+        )
         self.step += 1
         self.checkpoint_id = new_checkpoint_id()
-        await self._save("update", [task], changed, self._plan(self.checkpoint_id), self.checkpoint_id)
+        await self._save(
+            "update", [task, *finished], changed, self._plan(self.checkpoint_id), self.checkpoint_id
+        )
         assert self.parent_config is not None
         return self.parent_config
 
@@ -245,8 +305,9 @@ class SuperStepLoop:
             f"cannot tell which node this update comes from: {ran}; pass as_node=<node name>"
         )
 
-    async def _run_tasks(self, tasks: list[Task]) -> None:
-        """Run the tasks that have no saved writes; siblings of a failing task still finish."""
+    def _reuse_saved_writes(self, tasks: Iterable[Task]) -> list[Task]:
+        """Fill in the writes of tasks that finished in an earlier attempt of this step (they
+        have saved writes and no error); return the tasks that still have to run."""
         saved: dict[str, list[PendingWrite]] = {}
         for write in self.pending_writes:
             saved.setdefault(write.task_id, []).append(write)
@@ -258,19 +319,47 @@ class SuperStepLoop:
                 task.writes = [(w.channel, w.value) for w in ordered if w.channel != NO_WRITES]
             else:
                 to_run.append(task)
+        return to_run
+
+    async def _run_tasks(self, tasks: list[Task]) -> None:
+        """Run the tasks that have no saved writes; siblings of a failing task still finish.
+
+        Raises what the first failing task (in task order) raised. If the run is cancelled, the
+        writes of the tasks that had finished are saved first.
+        """
+        to_run = self._reuse_saved_writes(tasks)
         concurrent = len(to_run) > 1
-        results = await asyncio.gather(
-            *(self.graph.run_task(t, self.channels, self.config, concurrent) for t in to_run),
-            return_exceptions=True,
-        )
+        futures = [
+            asyncio.ensure_future(self.graph.run_task(t, self.channels, self.config, concurrent))
+            for t in to_run
+        ]
+        try:
+            if futures:
+                await asyncio.wait(futures)
+        except asyncio.CancelledError:
+            for future in futures:
+                future.cancel()
+            done = [
+                t for t, f in zip(to_run, futures)
+                if f.done() and not f.cancelled() and f.exception() is None
+            ]
+            for task in done:
+                task.writes = futures[to_run.index(task)].result()
+            if self.saver is not None and self.parent_config is not None:
+                unfinished = {t.id for t in to_run if t not in done}
+                await self.saver.aput_writes(
+                    self.parent_config, _pending([t for t in tasks if t.id not in unfinished])
+                )
+            raise
         failures: list[tuple[Task, BaseException]] = []
-        for task, result in zip(to_run, results):
-            if isinstance(result, BaseException):
-                if not isinstance(result, Exception):
-                    raise result
-                failures.append((task, result))
+        for task, future in zip(to_run, futures):
+            exc = future.exception()
+            if exc is None:
+                task.writes = future.result()
+            elif isinstance(exc, Exception):
+                failures.append((task, exc))
             else:
-                task.writes = result
+                raise exc
         if failures:
             failed = {t.id for t, _ in failures}
             writes = _pending([t for t in tasks if t.id not in failed])
@@ -280,6 +369,12 @@ class SuperStepLoop:
             task, exc = failures[0]
             await self._fail(exc, writes, task.name)
             raise exc
+
+
+def _one_error_per_task(writes: list[PendingWrite]) -> list[PendingWrite]:
+    """A task with an error keeps only that error (a resumed step runs it again)."""
+    errors = {w.task_id: w for w in writes if w.channel == ERROR_CHANNEL}
+    return [w for w in writes if w.task_id not in errors] + list(errors.values())
 
 
 def _pending(tasks: Sequence[Task]) -> list[PendingWrite]:

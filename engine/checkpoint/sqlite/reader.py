@@ -89,11 +89,19 @@ _SUMMARY_COLUMNS = (
 
 class CheckpointReader:
     """Queries over one open connection; every method raises :class:`CheckpointStoreError` when
-    the database is damaged, with the SQLite error in the message."""
+    the database is damaged, with the SQLite error in the message.
 
-    def __init__(self, conn: aiosqlite.Connection, serde: JsonSerializer | None = None) -> None:
+    A value that cannot be decoded shows as ``{"__undecodable__": reason}`` so the rest of the
+    checkpoint can still be read; with ``strict=True`` (what a saver that resumes runs needs) it
+    raises :class:`CheckpointStoreError` instead, so a placeholder never becomes state.
+    """
+
+    def __init__(
+        self, conn: aiosqlite.Connection, serde: JsonSerializer | None = None, *, strict: bool = False
+    ) -> None:
         self.conn = conn
         self.serde = serde or JsonSerializer()
+        self.strict = strict
 
     @classmethod
     async def open(cls, path: str | Path) -> CheckpointReader:
@@ -127,6 +135,8 @@ class CheckpointReader:
         try:
             return self.serde.loads(raw)
         except SerializationError as exc:
+            if self.strict:
+                raise CheckpointStoreError(f"a stored value cannot be decoded: {exc}") from exc
             return {"__undecodable__": str(exc)}
 
     @staticmethod

@@ -22,6 +22,7 @@ from engine.checkpoint.base import (
     config_checkpoint_id,
     config_checkpoint_ns,
     config_thread_id,
+    metadata_matches,
     utc_now,
 )
 from engine.checkpoint.serde import JsonSerializer
@@ -47,7 +48,7 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
     def __init__(self, conn: aiosqlite.Connection, serde: JsonSerializer | None = None) -> None:
         self.conn = conn
         self.serde = serde or JsonSerializer()
-        self.reader = CheckpointReader(conn, self.serde)
+        self.reader = CheckpointReader(conn, self.serde, strict=True)
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -124,26 +125,35 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
             )
 
     async def alist(
-        self, config: RunnableConfig, *, before: RunnableConfig | None = None, limit: int | None = None
+        self,
+        config: RunnableConfig,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
     ) -> AsyncIterator[CheckpointTuple]:
         thread_id, ns = config_thread_id(config), config_checkpoint_ns(config)
         cursor = config_checkpoint_id(before) if before else None
-        remaining = limit
-        while remaining is None or remaining > 0:
-            page = _PAGE if remaining is None else min(_PAGE, remaining)
+        yielded = 0
+        while True:
             async with self._lock:
                 summaries = await self.reader.list_checkpoints(
-                    thread_id, checkpoint_ns=ns, limit=page, before=cursor
+                    thread_id, checkpoint_ns=ns, limit=_PAGE, before=cursor
                 )
-                tuples = [await self._load(thread_id, ns, s.checkpoint_id) for s in summaries]
+                tuples = [
+                    await self._load(thread_id, ns, s.checkpoint_id)
+                    for s in summaries
+                    if metadata_matches(s.metadata, filter)
+                ]
             for item in tuples:
+                if limit is not None and yielded >= limit:
+                    return
                 if item is not None:
+                    yielded += 1
                     yield item
-            if len(summaries) < page:
+            if len(summaries) < _PAGE:
                 return
             cursor = summaries[-1].checkpoint_id
-            if remaining is not None:
-                remaining -= len(summaries)
 
     def _write_rows(self, thread_id: str, ns: str, checkpoint_id: str, writes: Sequence[PendingWrite]) -> list[tuple]:
         return [

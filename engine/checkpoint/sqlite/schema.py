@@ -96,13 +96,15 @@ def check_file(path: Path) -> None:
 async def open_database(path: str | Path, *, create: bool) -> aiosqlite.Connection:
     """Open (and with ``create``, make or upgrade) a retrace database; return the connection.
 
-    The connection is in autocommit mode (``isolation_level=None``), WAL journal, with a
-    ``busy_timeout`` of :data:`BUSY_TIMEOUT_MS` ms; writers use ``BEGIN IMMEDIATE``.
+    The connection is in autocommit mode (``isolation_level=None``) with a ``busy_timeout`` of
+    :data:`BUSY_TIMEOUT_MS` ms; writers use ``BEGIN IMMEDIATE``. With ``create`` the file is put
+    in WAL mode and migrated; without it nothing in the file is changed.
     ``":memory:"`` opens a private in-memory database.
 
     Raises:
-        NotARetraceDatabaseError: missing (and not ``create``), not SQLite, damaged, or a SQLite
-            database of another application. The file is not modified.
+        NotARetraceDatabaseError: missing (and not ``create``), not SQLite, damaged, a SQLite
+            database of another application, or (not ``create``) an older schema. The file is
+            not modified.
         SchemaTooNewError: written by a newer retrace (``user_version`` above ours).
     """
     memory = str(path) == ":memory:"
@@ -154,12 +156,17 @@ async def _check_and_migrate(conn: aiosqlite.Connection, path: object, *, create
             f"up to {SCHEMA_VERSION}); upgrade retrace to open it"
         )
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA foreign_keys = ON")
+    if not create:
+        # A reader changes nothing in the file: no journal-mode switch, no migration.
+        if version < SCHEMA_VERSION:
+            raise NotARetraceDatabaseError(
+                f"{path}: schema version {version} is older than this retrace's {SCHEMA_VERSION}; "
+                "open it once with AsyncSqliteSaver.open() to upgrade it"
+            )
+        return
     if path != ":memory:":
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
-    if application_id != APPLICATION_ID:
-        await conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     await migrate(conn, from_version=version if application_id == APPLICATION_ID else 0)
 
 
@@ -172,6 +179,8 @@ async def migrate(conn: aiosqlite.Connection, *, from_version: int) -> None:
             for statement in statements:
                 await conn.execute(statement)
             await conn.execute(f"PRAGMA user_version = {number}")
+            # Marked as ours in the same transaction, so a half-made file is never "ours".
+            await conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             await conn.execute("COMMIT")
         except BaseException:
             await conn.execute("ROLLBACK")
