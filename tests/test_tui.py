@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, Tree
+from textual.widgets.tree import TreeNode
 from textual.worker import WorkerState
 
 from engine.checkpoint.sqlite import AsyncSqliteSaver
@@ -79,8 +80,8 @@ def column(table: DataTable, index: int) -> list[str]:
     return [table.get_row_at(row)[index].plain for row in range(table.row_count)]
 
 
-def tree_labels(tree: Tree) -> list[str]:
-    """Every label made so far (open or not), depth first."""
+def tree_labels(tree: Tree | TreeNode) -> list[str]:
+    """Every label made so far (open or not) under the tree or node, depth first."""
     out: list[str] = []
 
     def walk(node: Any) -> None:
@@ -88,7 +89,7 @@ def tree_labels(tree: Tree) -> list[str]:
             out.append(child.label.plain)
             walk(child)
 
-    walk(tree.root)
+    walk(tree.root if isinstance(tree, Tree) else tree)
     return out
 
 
@@ -115,6 +116,14 @@ async def open_thread(pilot: Pilot, thread_id: str) -> None:
     while threads.cursor_row != target:
         await press(pilot, "j" if threads.cursor_row < target else "k")
     assert pilot.app.screen.query_one(HistoryTable).thread_id == thread_id
+
+
+def section(tree: Tree, heading: str) -> list[str]:
+    """The labels of the state tree's section whose heading starts with ``heading`` (none: [])."""
+    for node in tree.root.children:
+        if node.label.plain.startswith(heading):
+            return [node.label.plain, *tree_labels(node)]
+    return []
 
 
 def state_of(app: RetraceApp) -> tuple[str, list[str]]:
@@ -167,14 +176,14 @@ async def test_threads_are_listed_with_their_status(demo_db: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.screen.query_one(ThreadsTable)
-        assert column(table, 0) == DEMO_ORDER
-        statuses = dict(zip(column(table, 0), column(table, 4), strict=True))
+        assert column(table, 1) == DEMO_ORDER
+        statuses = dict(zip(column(table, 1), column(table, 0), strict=True))
         assert statuses["search-buggy"] == "✖ error"
         assert {s for t, s in statuses.items() if t != "search-buggy"} == {"✔ done"}
-        assert dict(zip(column(table, 0), column(table, 1), strict=True))["calc-add"] == "5"
+        assert dict(zip(column(table, 1), column(table, 2), strict=True))["calc-add"] == "5"
         # Error looks different from done, not only by its word.
-        error_cell = table.get_row_at(DEMO_ORDER.index("search-buggy"))[4]
-        done_cell = table.get_row_at(0)[4]
+        error_cell = table.get_row_at(DEMO_ORDER.index("search-buggy"))[0]
+        done_cell = table.get_row_at(0)[0]
         assert error_cell.style != done_cell.style
 
 
@@ -186,7 +195,9 @@ async def test_selecting_a_thread_shows_its_history_newest_first(demo_db: Path) 
         history = app.screen.query_one(HistoryTable)
         assert column(history, 0) == ["3", "2", "1", "0", "-1"]
         assert column(history, 1) == ["loop", "loop", "loop", "loop", "input"]
-        assert column(history, 2) == ["agent", "tools", "agent", "__start__", "input"]
+        # The input checkpoint's "(input)" is dimmed, so it does not read as a node named input.
+        assert column(history, 2) == ["agent", "tools", "agent", "__start__", "(input)"]
+        assert history.get_row_at(4)[2].style != history.get_row_at(0)[2].style
         assert history.cursor_row == 0
         header, labels = state_of(app)
         assert "step 3" in header
@@ -226,7 +237,8 @@ async def test_failed_thread_shows_its_error_and_the_pending_writes(demo_db: Pat
         await open_thread(pilot, "search-buggy")
         header, labels = state_of(app)
         assert "The next step failed: InvalidUpdateError: Can receive only one value" in header
-        assert "Writes of the failed next step" in " ".join(labels)
+        pending = section(app.screen.query_one(StateTree), "The next step failed")
+        assert "what its finished tasks wrote  by 2 tasks (pending writes)" in pending[0]
         assert any(label.startswith("doc_search") and "wrote results" in label for label in labels)
         assert any(label.startswith("web_search") and "wrote results" in label for label in labels)
         assert "total_score  0.9" in labels and "total_score  0.8" in labels
@@ -245,6 +257,32 @@ async def test_failed_thread_shows_its_error_and_the_pending_writes(demo_db: Pat
         await press(pilot, "left_square_bracket")
         assert "This thread failed later (InvalidUpdateError)" in state_of(app)[0]
         assert "InvalidUpdateError" in screen_text(app)
+
+
+async def test_state_shows_what_this_step_wrote_not_the_next_one(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        tree = app.screen.query_one(StateTree)
+        written = section(tree, "Written in this step")
+        assert written[:2] == ["Written in this step  by 1 task", "agent  wrote messages"]
+        assert any("10 + 20 = 30" in label for label in written)
+        assert not section(tree, "The next step")  # a finished step has no pending writes
+
+        await press(pilot, "left_square_bracket")  # step 2: ran tools -> next agent
+        assert "ran tools  →  next agent" in state_of(app)[0]
+        written = section(tree, "Written in this step")
+        assert written[1] == "tools  wrote messages"
+        assert any('tool (add): "30"' in label for label in written)
+        # What agent writes in step 3 is not shown here.
+        assert not any("10 + 20 = 30" in label for label in state_of(app)[1])
+        assert not any("pending" in label for label in state_of(app)[1])
+
+        await press(pilot, *["left_square_bracket"] * 3)  # step -1: the input
+        written = section(tree, "Written in this step")
+        assert "nothing ran: this checkpoint holds the run's input" in written[0]
+        assert any(label.startswith("input") and "Calculate 10 + 20" in label for label in written)
 
 
 async def test_internal_channels_are_hidden_until_toggled(demo_db: Path) -> None:
@@ -291,10 +329,30 @@ async def test_value_viewer_shows_a_value_whole(demo_db: Path) -> None:
         await open_thread(pilot, "calc-add")
         await press(pilot, "3", "j", "v")  # the messages channel, every message in full
         text = static_text(app.screen.query_one("#value-text", Static))
-        assert "Calculate 10 + 20" in text and "10 + 20 = 30" in text and "add(a=10.0, b=20.0)" in text
+        assert 'content: "Calculate 10 + 20"' in text and 'content: "10 + 20 = 30"' in text
+        assert 'tool_calls: [{name: "add", args: {a: 10.0, b: 20.0}, id: "call_1"}]' in text
+        assert 'tool_call_id: "call_1"' in text
         await press(pilot, "q")  # q closes the dialog, not the app
         assert isinstance(app.screen, DebuggerScreen)
         assert app.return_code is None
+
+
+async def test_value_viewer_shows_a_message_whole(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await press(pilot, "3", "j", "j", "j", "v")  # messages › 1: the AI message calling add
+        text = static_text(app.screen.query_one("#value-text", Static))
+        assert text.startswith("AIMessage(\n")
+        for line in ('type: "ai"', 'content: ""', "name: None", 'args: {a: 10.0, b: 20.0}, id: "call_1"'):
+            assert line in text
+        assert re.search(r'\n  id: "[0-9a-f-]{36}"\n', text)
+        await press(pilot, "escape", "j", "v")  # messages › 2: the tool's answer
+        text = static_text(app.screen.query_one("#value-text", Static))
+        assert 'content: "30"' in text and 'name: "add"' in text and 'tool_call_id: "call_1"' in text
+        await press(pilot, "escape", "k", "space", "j", "v")  # messages › 1 › content: ""
+        assert static_text(app.screen.query_one("#value-text", Static)) == '""'
 
 
 async def test_help_lists_every_binding_from_the_binding_data(demo_db: Path) -> None:
@@ -312,6 +370,26 @@ async def test_help_lists_every_binding_from_the_binding_data(demo_db: Path) -> 
         assert {"[", "]", "i", "q", "?", "j", "k", "tab", "v"} <= keys
         await press(pilot, "escape")
         assert isinstance(app.screen, DebuggerScreen)
+
+
+async def test_help_scrolls_with_the_keys_its_hint_names(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        table = app.screen.query_one(DataTable)
+
+        async def scroll_after(key: str) -> float:
+            await press(pilot, key)
+            await pilot.wait_for_scheduled_animations()
+            return table.scroll_y
+
+        assert [await scroll_after(key) for key in ("j", "down", "k", "up")] == [1, 2, 1, 0]
+        assert await scroll_after("end") == table.max_scroll_y > 0
+        assert await scroll_after("home") == 0
+        assert await scroll_after("pagedown") > 2
+        assert await scroll_after("pageup") == 0
+        assert "j/k, arrows" in screen_text(app)
 
 
 async def test_command_palette_offers_the_main_actions(demo_db: Path) -> None:
@@ -338,6 +416,20 @@ async def test_command_palette_offers_the_main_actions(demo_db: Path) -> None:
         await settle(pilot)
         assert app.screen.query_one(HistoryTable).cursor_row == 1
         assert "step 2" in state_of(app)[0]
+
+
+async def test_palette_goes_to_a_thread_by_its_id(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p", *"search-buggy")
+        assert "Go to thread search-buggy" in screen_text(app)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, DebuggerScreen)
+        assert app.screen.query_one(ThreadsTable).current.thread_id == "search-buggy"
+        history = app.screen.query_one(HistoryTable)
+        assert history.thread_id == "search-buggy" and app.focused is history
+        assert "The next step failed" in state_of(app)[0]
 
 
 async def test_q_quits(demo_db: Path) -> None:
@@ -368,6 +460,70 @@ async def test_tab_moves_between_panes(demo_db: Path) -> None:
         assert app.focused is screen.query_one(HistoryTable)
 
 
+async def test_r_reloads_what_another_process_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    graph = StateGraph(Note).add_node("shout", lambda s: {"note": s["note"] + "!"})
+    graph = graph.add_edge(START, "shout").add_edge("shout", END)
+
+    async def run(thread_id: str) -> None:
+        async with AsyncSqliteSaver.from_conn_string(path) as saver:
+            await graph.compile(checkpointer=saver).ainvoke({"note": "hi"}, {"configurable": {"thread_id": thread_id}})
+
+    await run("first")
+    await run("second")
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "first")
+        await press(pilot, "left_square_bracket")
+        history = app.screen.query_one(HistoryTable)
+        chosen, rows = history.current.checkpoint_id, history.row_count
+
+        await run("first")  # another process goes on with the thread and starts a new one
+        await run("third")
+        await press(pilot, "r")
+        threads = app.screen.query_one(ThreadsTable)
+        assert column(threads, 1) == ["third", "first", "second"]
+        assert threads.current.thread_id == "first"  # the selection stays where it was
+        assert history.row_count > rows and history.current.checkpoint_id == chosen
+        assert f"step {history.current.step}" in state_of(app)[0]
+        assert "3 threads · 1 new thread, 6 new checkpoints" in screen_text(app)
+        assert app.screen.query_one("#threads-pane").border_title == "Threads (3)"
+
+
+async def test_small_terminal_shows_each_thread_status(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        failed = [line for line in lines if "search-buggy" in line]
+        assert failed and re.search(r"✖ error\s+search-buggy", failed[0])
+        assert sum("✔ done" in line or "✖ error" in line for line in lines) >= 5
+        await open_thread(pilot, "search-buggy")
+        text = screen_text(app)  # the header keeps what ran and why it failed in view
+        assert "ran __start__" in text and "✖ The next step failed" in text
+
+
+async def test_tree_previews_grow_with_the_pane(tmp_path: Path) -> None:
+    path = tmp_path / "long.db"
+    builder = StateGraph(Note).add_node("n", lambda s: {"note": "x" * 400}).add_edge(START, "n")
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        graph = builder.add_edge("n", END).compile(checkpointer=saver)
+        await graph.ainvoke({"note": ""}, {"configurable": {"thread_id": "t"}})
+    app = RetraceApp(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one(StateTree)
+
+        def note_label() -> str:
+            return next(label for label in tree_labels(tree) if label.startswith("note"))
+
+        narrow = note_label()
+        await pilot.resize_terminal(240, 30)
+        await settle(pilot)
+        assert len(note_label()) > len(narrow) + 100
+
+
 # Untrusted data, failures and empty states --------------------------------------------------
 
 
@@ -377,7 +533,7 @@ async def test_hostile_strings_render_literally(hostile_db: Path) -> None:
         await settle(pilot)
         await press(pilot, "3", "j")
         threads = app.screen.query_one(ThreadsTable)
-        cell = threads.get_row_at(0)[0]
+        cell = threads.get_row_at(0)[1]
         assert cell.plain == HOSTILE_SHOWN
         assert not cell.spans and not cell.style  # no markup was applied
         history = app.screen.query_one(HistoryTable)
@@ -429,7 +585,7 @@ async def test_a_thread_without_checkpoints_says_so(tmp_path: Path) -> None:
     app = RetraceApp(path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert column(app.screen.query_one(ThreadsTable), 4) == ["✖ error"]
+        assert column(app.screen.query_one(ThreadsTable), 0) == ["✖ error"]
         text = screen_text(app)
         assert "This thread has no checkpoints. It failed before its first one:" in text
         assert "ValueError: bad input [red]x[/]" in text
@@ -465,13 +621,13 @@ async def test_a_failed_read_becomes_a_message_not_a_crash(
 
 
 async def test_history_and_threads_load_in_pages(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tui.screens.debugger.PAGE_SIZE", 4)
+    monkeypatch.setattr("tui.screens.reads.PAGE_SIZE", 4)
     monkeypatch.setattr(PagedTable, "LOAD_AHEAD", 1)
     app = RetraceApp(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         threads = app.screen.query_one(ThreadsTable)
-        assert column(threads, 0) == DEMO_ORDER[:4]  # not all of them up front
+        assert column(threads, 1) == DEMO_ORDER[:4]  # not all of them up front
         await open_thread(pilot, "calc-two-questions")
         history = app.screen.query_one(HistoryTable)
         assert history.row_count == 4
@@ -480,4 +636,4 @@ async def test_history_and_threads_load_in_pages(demo_db: Path, monkeypatch: pyt
         assert history.cursor_row == 9
         assert "step -1" in state_of(app)[0]
         await press(pilot, "1", "end")
-        assert column(threads, 0) == DEMO_ORDER
+        assert column(threads, 1) == DEMO_ORDER

@@ -1,4 +1,5 @@
-"""The command palette's retrace commands: every described binding of the screen and the app.
+"""The command palette's retrace commands: every described binding of the screen and the app,
+and on the debugger, ``Go to thread <id>`` for each loaded thread.
 
 The palette and the ``?`` help read the same binding data, so a new binding shows up in both.
 """
@@ -7,12 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
 from tui.keys import bindings_of
+from tui.safe_text import escape_control, literal
+from tui.widgets.threads_table import STATUS_MARKS, ThreadsTable
+
+if TYPE_CHECKING:
+    from tui.screens.debugger import DebuggerScreen
 
 # Bindings that only make sense as keys (moving in a list, closing a dialog).
 _KEY_ONLY = {
@@ -69,4 +77,27 @@ class RetraceCommands(Provider):
                     self._run(command),
                     text=command.name,
                     help=self._key(command),
+                )
+
+
+class ThreadCommands(Provider):
+    """``Go to thread <id>`` for the threads the threads pane has loaded (it reads no database)."""
+
+    async def search(self, query: str) -> Hits:
+        screen = cast("DebuggerScreen", self.screen)
+        matcher = self.matcher(query)
+        for thread in screen.query_one(ThreadsTable).items:
+            name = f"Go to thread {escape_control(thread.thread_id)}"
+            score = matcher.match(name)
+            if score > 0:
+                # Not matcher.highlight: it parses markup, and the id comes from the database.
+                display = Text("Go to thread ").append_text(literal(thread.thread_id))
+                status = f"{STATUS_MARKS.get(thread.status, '?')} {thread.status}"
+                count = f"{thread.checkpoint_count:,} checkpoints"
+                yield Hit(
+                    score,
+                    display,
+                    partial(screen.go_to_thread, thread.thread_id),
+                    text=name,
+                    help=f"{status} · {count}",
                 )

@@ -1,7 +1,8 @@
 """The debugger's own messages: small dataclasses that carry data up the DOM.
 
-Two kinds: results that workers post when a database read finishes (``*Loaded``, ``Database*``),
-and requests a pane posts to its screen (``*Highlighted``, ``More*Wanted``, ``ValueRequested``).
+Two kinds: results that workers post when a database read finishes (``*Loaded``, ``Reloaded``,
+``Database*``), and requests a pane posts to its screen (``*Highlighted``, ``More*Wanted``,
+``ValueRequested``).
 Panes never call each other; the screen turns requests into workers and results into attributes.
 """
 
@@ -56,11 +57,25 @@ class HistoryLoaded(Message):
 
 @dataclass
 class CheckpointLoaded(Message):
-    """A checkpoint's values and the writes recorded against it."""
+    """A checkpoint's values, what the step that made it wrote (None: it has no parent), and the
+    pending writes of a next step that did not complete (else empty)."""
 
     thread: ThreadSummary
     detail: CheckpointDetail
-    writes: list[PendingWrite]
+    step_writes: list[PendingWrite] | None
+    next_writes: list[PendingWrite]
+
+
+@dataclass
+class Reloaded(Message):
+    """The threads read again from the top, and the history of ``thread_id`` (None: no thread
+    was selected), as many rows of each as were loaded before."""
+
+    threads: list[ThreadSummary]
+    threads_complete: bool
+    thread_id: str | None
+    checkpoints: list[CheckpointSummary]
+    history_complete: bool
 
 
 @dataclass

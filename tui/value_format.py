@@ -1,4 +1,4 @@
-"""How a decoded checkpoint value reads in the debugger: one-line previews, children, full text.
+"""How a decoded checkpoint value reads in the debugger: one-line previews and children.
 
 Pure functions over plain data (no widgets), so they are cheap to test and never touch the
 database. Values are whatever :class:`~engine.checkpoint.serde.JsonSerializer` decodes: JSON
@@ -19,23 +19,19 @@ from engine.messages import AIMessage, BaseMessage, ToolMessage
 
 __all__ = [
     "MAX_CHILDREN",
-    "MAX_FULL_CHARS",
     "child_count",
     "children",
     "format_time",
-    "full_text",
     "has_children",
     "inline",
     "message_role",
+    "ordered",
     "size_hint",
     "tool_call_text",
 ]
 
 MAX_CHILDREN = 500
 """A tree node lists at most this many children; the value viewer shows the rest."""
-
-MAX_FULL_CHARS = 200_000
-"""The value viewer shows at most this many characters."""
 
 TYPE_KEY = "__type__"
 UNDECODABLE_KEY = "__undecodable__"
@@ -114,7 +110,7 @@ def _emit(value: Any, out: list[str], state: list[int], budget: int) -> None:
     elif isinstance(value, (list, tuple, set, frozenset)):
         opening, closing = {list: "[]", tuple: "()"}.get(type(value), "{}")
         put(opening)
-        for i, item in enumerate(_ordered(value)):
+        for i, item in enumerate(ordered(value)):
             put("" if i == 0 else ", ")
             _emit(item, out, state, budget)
         put(closing)
@@ -122,7 +118,8 @@ def _emit(value: Any, out: list[str], state: list[int], budget: int) -> None:
         put(repr(value))
 
 
-def _ordered(value: Any) -> Any:
+def ordered(value: Any) -> Any:
+    """The items of a collection in a stable order (sets sorted by their repr)."""
     if isinstance(value, (set, frozenset)):
         return sorted(value, key=repr)  # stable order for sets of anything
     return value
@@ -188,7 +185,7 @@ def children(value: Any) -> Iterator[tuple[str, Any]]:
             count += 1
             yield (key if isinstance(key, str) else inline(key, 40)), item
     elif isinstance(value, (list, tuple, set, frozenset)):
-        for i, item in enumerate(_ordered(value)):
+        for i, item in enumerate(ordered(value)):
             if i == MAX_CHILDREN:
                 return
             yield str(i), item
@@ -202,75 +199,6 @@ def child_count(value: Any) -> int:
     if isinstance(value, (list, tuple, set, frozenset)):
         return len(value)
     return 0
-
-
-class _Writer:
-    """Collects the viewer's text and stops once it holds :data:`MAX_FULL_CHARS`."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.length = 0
-
-    def put(self, piece: str) -> None:
-        self.parts.append(piece)
-        self.length += len(piece)
-        if self.length > MAX_FULL_CHARS:
-            raise _Full
-
-
-def _pretty(value: Any, indent: int, out: _Writer, width: int) -> None:
-    pad = "  " * indent
-    if isinstance(value, str):
-        out.put(f'"{value}"')  # whole, never clipped: this is where long strings are read
-        return
-    one_line = inline(value, width)
-    if not has_children(value) or (not one_line.endswith("…") and len(one_line) + len(pad) <= width):
-        out.put(one_line)
-        return
-    if isinstance(value, BaseMessage):
-        out.put(f"{type(value).__name__}(")
-        close = ")"
-    elif isinstance(value, dict):
-        out.put(f"{str(value[TYPE_KEY]).rsplit('.', 1)[-1]}(" if TYPE_KEY in value else "{")
-        close = ")" if TYPE_KEY in value else "}"
-    else:
-        opening, close = {list: "[]", tuple: "()"}.get(type(value), "{}")
-        out.put(opening)
-    for key, item in _all_children(value):
-        out.put(f"\n{pad}  {key}: ")
-        _pretty(item, indent + 1, out, width)
-    out.put(f"\n{pad}{close}")
-
-
-def _all_children(value: Any) -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict) and not isinstance(value, BaseMessage):
-        yield from (
-            (k if isinstance(k, str) else inline(k, 40), v) for k, v in value.items() if k != TYPE_KEY
-        )
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        yield from ((str(i), v) for i, v in enumerate(_ordered(value)))
-    else:
-        yield from children(value)
-
-
-def full_text(value: Any, width: int = 100) -> str:
-    """The whole value as multi-line text for the value viewer.
-
-    A string is shown as itself (its newlines are line breaks); anything else is laid out one
-    item per line, nested by indentation. Cut after :data:`MAX_FULL_CHARS` characters.
-    """
-    if isinstance(value, str):
-        text = value
-    else:
-        out = _Writer()
-        try:
-            _pretty(value, 0, out, width)
-        except (_Full, RecursionError):
-            out.parts.append("\n…")
-        text = "".join(out.parts)
-    if len(text) > MAX_FULL_CHARS:
-        text = text[:MAX_FULL_CHARS] + f"\n… cut: {len(text) - MAX_FULL_CHARS:,} more characters"
-    return text
 
 
 def format_time(iso: str | None, *, date: bool = True) -> str:

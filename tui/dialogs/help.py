@@ -12,6 +12,20 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 
+class BindingsTable(DataTable):
+    """A list to read, not to pick from: no cursor, so every scrolling key moves the view."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Scroll down", show=False, id="help.down"),
+        Binding("k", "cursor_up", "Scroll up", show=False, id="help.up"),
+        Binding("home", "scroll_top", "Top", show=False, id="help.top"),
+        Binding("end", "scroll_bottom", "Bottom", show=False, id="help.bottom"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="help-table", cursor_type="none", zebra_stripes=True)
+
+
 class HelpDialog(ModalScreen[None]):
     """A table of (key, what it does, where it works), one row per binding."""
 
@@ -28,11 +42,14 @@ class HelpDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
             yield Static(Text("Key bindings"), classes="dialog-title")
-            yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
-            yield Static(Text("escape, q or ? to close · j/k or arrows to scroll"), classes="dialog-hint")
+            yield BindingsTable()
+            yield Static(
+                Text("escape, q or ? to close · j/k, arrows, page up/down, home/end to scroll"),
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(BindingsTable)
         table.add_columns(Text("key"), Text("action"), Text("where"))
         for where, bindings in self.sections:
             for binding in bindings:

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.safe_text import literal
-from tui.value_format import full_text
+from tui.full_text import full_text
 
 
 class ValueViewer(ModalScreen[None]):

@@ -1,24 +1,25 @@
 """The debugger: threads, the selected thread's history, and the state at the selected checkpoint.
 
-The screen owns the layout and every database read. Panes post what the user did (a thread or
-checkpoint highlighted, more rows wanted, a value to view); the screen answers by starting a
-worker, one exclusive group per pane, so a burst of key presses leaves only the last read
-running. Workers post ``*Loaded`` messages back, and the screen hands the data to the panes.
+The screen owns the layout and every database read (its workers are in :mod:`tui.screens.reads`).
+Panes post what the user did (a thread or checkpoint highlighted, more rows wanted, a value to
+view); the screen answers by starting a worker, one exclusive group per pane, so a burst of key
+presses leaves only the last read running. Workers post ``*Loaded`` messages back, and the screen
+hands the data to the panes.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from engine.checkpoint.sqlite import CheckpointReader, ThreadSummary
+from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
+from tui.commands import ThreadCommands
 from tui.dialogs.value_viewer import ValueViewer
 from tui.messages import (
     CheckpointHighlighted,
@@ -26,15 +27,17 @@ from tui.messages import (
     HistoryLoaded,
     MoreHistoryWanted,
     MoreThreadsWanted,
+    Reloaded,
     ThreadHighlighted,
     ThreadsLoaded,
     ValueRequested,
 )
 from tui.safe_text import escape_control, literal
+from tui.screens.reads import DebuggerReads, describe_reload
 from tui.widgets.checkpoint_header import CheckpointHeader, describe_error, failed_after
 from tui.widgets.history_table import HistoryTable
-from tui.widgets.paged_table import PAGE_SIZE
-from tui.widgets.state_tree import StateTree, StateView
+from tui.widgets.state_tree import StateTree
+from tui.widgets.state_view import StateView
 from tui.widgets.threads_table import ThreadsTable
 
 NO_THREADS = (
@@ -45,8 +48,12 @@ NO_THREADS = (
 STATE_KEYS = "enter/v: whole value · space: fold · i: internal channels"
 
 
-class DebuggerScreen(Screen[None]):
+class DebuggerScreen(DebuggerReads):
     """Three panes: threads (top left), history (bottom left), state (right)."""
+
+    COMMANDS = {ThreadCommands}
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (36, "-tall")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -58,6 +65,13 @@ class DebuggerScreen(Screen[None]):
         ),
         Binding(
             "right_square_bracket", "newer", "Newer", tooltip="Next (newer) checkpoint", id="checkpoint.newer"
+        ),
+        Binding(
+            "r",
+            "reload",
+            "Reload",
+            tooltip="Read the database again (new threads, new checkpoints)",
+            id="debugger.reload",
         ),
         Binding(
             "i",
@@ -87,8 +101,7 @@ class DebuggerScreen(Screen[None]):
     ]
 
     def __init__(self, reader: CheckpointReader) -> None:
-        super().__init__()
-        self.reader = reader
+        super().__init__(reader)
         self.thread: ThreadSummary | None = None
         self.checkpoint_id: str | None = None
         """The checkpoint the state pane shows or is loading."""
@@ -129,32 +142,17 @@ class DebuggerScreen(Screen[None]):
         widget.update(literal(text or "", keep_newlines=True))
         widget.display = bool(text)
 
-    # Workers: every database read runs here, one exclusive group per pane.
-
-    @work(group="threads", exclusive=True, exit_on_error=False)
-    async def load_threads(self, offset: int) -> None:
-        threads = await self.reader.list_threads(limit=PAGE_SIZE, offset=offset)
-        self.post_message(ThreadsLoaded(offset, threads, complete=len(threads) < PAGE_SIZE))
-
-    @work(group="history", exclusive=True, exit_on_error=False)
-    async def load_history(self, thread_id: str, before: str | None) -> None:
-        page = await self.reader.list_checkpoints(thread_id, limit=PAGE_SIZE, before=before)
-        self.post_message(HistoryLoaded(thread_id, before, page, complete=len(page) < PAGE_SIZE))
-
-    @work(group="state", exclusive=True, exit_on_error=False)
-    async def load_checkpoint(self, thread: ThreadSummary, checkpoint_id: str) -> None:
-        detail = await self.reader.get_checkpoint(thread.thread_id, checkpoint_id)
-        writes = await self.reader.get_pending_writes(thread.thread_id, checkpoint_id)
-        self.post_message(CheckpointLoaded(thread, detail, writes))
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed read becomes an error the user sees (never a traceback)."""
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        what = {"threads": "threads", "history": "the history", "state": "the checkpoint"}.get(
-            event.worker.group, "data"
-        )
+        what = {
+            "threads": "threads",
+            "history": "the history",
+            "state": "the checkpoint",
+            "reload": "the database again",
+        }.get(event.worker.group, "data")
         message = str(error) if error is not None else "unknown error"
         if error is not None and not message:
             message = type(error).__name__
@@ -172,7 +170,13 @@ class DebuggerScreen(Screen[None]):
 
     def on_threads_loaded(self, message: ThreadsLoaded) -> None:
         table = self.query_one(ThreadsTable)
+        if message.offset != len(table.items):
+            return  # a page read before a reload
         table.add_page(message.threads, complete=message.complete)
+        self._threads_shown()
+
+    def _threads_shown(self) -> None:
+        table = self.query_one(ThreadsTable)
         self.notice("threads-pane", NO_THREADS if not table.items else None)
         count = f"{len(table.items):,}" + ("" if table.complete else "+")
         self.query_one("#threads-pane").border_title = f"Threads ({count})"
@@ -183,8 +187,13 @@ class DebuggerScreen(Screen[None]):
         table = self.query_one(HistoryTable)
         if self.thread is None or message.thread_id != self.thread.thread_id:
             return  # the user moved on to another thread
+        if message.before != (table.items[-1].checkpoint_id if table.items else None):
+            return  # a page read before a reload
         table.add_page(message.checkpoints, complete=message.complete)
-        if table.items:
+        self._history_shown()
+
+    def _history_shown(self) -> None:
+        if self.query_one(HistoryTable).items or self.thread is None:
             self.notice("history-pane", None)
             return
         text = "This thread has no checkpoints."
@@ -200,7 +209,30 @@ class DebuggerScreen(Screen[None]):
             return
         self.notice("state-pane", None)
         error = message.thread.error if failed_after(message.thread, summary) else None
-        self.query_one(StateTree).show_state(StateView(message.detail, message.writes, error=error))
+        view = StateView(message.detail, message.step_writes, message.next_writes, error=error)
+        self.query_one(StateTree).show_state(view)
+
+    def on_reloaded(self, message: Reloaded) -> None:
+        threads = self.query_one(ThreadsTable)
+        summary = describe_reload(threads.items, message.threads)
+        selected = self.thread.thread_id if self.thread is not None else None
+        threads.replace(
+            message.threads, complete=message.threads_complete, keep=lambda t: t.thread_id == selected
+        )
+        self._threads_shown()
+        fresh = next((t for t in message.threads if t.thread_id == selected), None)
+        if fresh is not None and message.thread_id == selected:
+            self.thread = fresh  # its status or latest checkpoint may have changed
+            history = self.query_one(HistoryTable)
+            history.replace(
+                message.checkpoints,
+                complete=message.history_complete,
+                keep=lambda c: c.checkpoint_id == self.checkpoint_id,
+            )
+            self._history_shown()
+            if history.current is not None:
+                self._show_checkpoint(history.current)
+        self.notify(summary, title="Reloaded", timeout=4)
 
     # Requests from the panes.
 
@@ -220,9 +252,11 @@ class DebuggerScreen(Screen[None]):
         self.load_history(message.thread.thread_id, None)
 
     def on_checkpoint_highlighted(self, message: CheckpointHighlighted) -> None:
-        checkpoint = message.checkpoint
-        if self.thread is None or checkpoint.checkpoint_id == self.checkpoint_id:
-            return
+        if self.thread is not None and message.checkpoint.checkpoint_id != self.checkpoint_id:
+            self._show_checkpoint(message.checkpoint)
+
+    def _show_checkpoint(self, checkpoint: CheckpointSummary) -> None:
+        assert self.thread is not None
         self.checkpoint_id = checkpoint.checkpoint_id
         self.query_one("#state-pane").border_title = f"State at step {checkpoint.step}"
         self.query_one(CheckpointHeader).show_checkpoint(self.thread, checkpoint)
@@ -240,6 +274,18 @@ class DebuggerScreen(Screen[None]):
         self.app.push_screen(ValueViewer(message.path, message.value))
 
     # Actions.
+
+    def action_reload(self) -> None:
+        self.workers.cancel_group(self, "threads")  # pages of the old lists would land in the new
+        self.workers.cancel_group(self, "history")
+        thread_id = self.thread.thread_id if self.thread is not None else None
+        loaded = len(self.query_one(HistoryTable).items)
+        self.reload(len(self.query_one(ThreadsTable).items), thread_id, loaded)
+
+    def go_to_thread(self, thread_id: str) -> None:
+        """Select ``thread_id`` (a loaded thread) and focus its history."""
+        if self.query_one(ThreadsTable).select(lambda t: t.thread_id == thread_id):
+            self.query_one(HistoryTable).focus()
 
     def action_older(self) -> None:
         """Move the history cursor one checkpoint back in time (down: the list is newest first)."""

@@ -25,8 +25,15 @@ def failed_after(thread: ThreadSummary, checkpoint: CheckpointSummary) -> bool:
     return thread.status == "error" and checkpoint.checkpoint_id == thread.latest_checkpoint_id
 
 
+def unfinished_after(thread: ThreadSummary, checkpoint: CheckpointSummary) -> bool:
+    """True when the step after ``checkpoint`` did not complete (failed, interrupted or stopped),
+    so the writes recorded against it are pending ones."""
+    unfinished = thread.status in ("error", "interrupted", "pending")
+    return unfinished and checkpoint.checkpoint_id == thread.latest_checkpoint_id
+
+
 class CheckpointHeader(Static):
-    """Step, source, id, parent, time, the nodes that ran and run next, and the thread's error."""
+    """Step, source, time, the nodes that ran and run next, the thread's error, then id and parent."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"checkpoint-header--label", "checkpoint-header--error"}
 
@@ -44,10 +51,6 @@ class CheckpointHeader(Static):
         field("source", checkpoint.source)
         text.append("  ")
         field("saved", format_time(checkpoint.created_at, date=True) + " UTC")
-        text.append("\n")
-        field("checkpoint", checkpoint.checkpoint_id)
-        text.append("\n")
-        field("parent    ", checkpoint.parent_checkpoint_id or "none (first checkpoint)")
         text.append("\n")
         ran = "the input" if checkpoint.source == "input" else ", ".join(checkpoint.writes) or "nothing"
         field("ran", ran)
@@ -72,6 +75,11 @@ class CheckpointHeader(Static):
         elif thread.status == "pending" and checkpoint.checkpoint_id == thread.latest_checkpoint_id:
             text.append("\n")
             text.append("… the run has not finished: it is still running, or it stopped without an error")
+        # The ids last: a short terminal cuts the header, and they matter least there.
+        text.append("\n")
+        field("checkpoint", checkpoint.checkpoint_id)
+        text.append("\n")
+        field("parent    ", checkpoint.parent_checkpoint_id or "none (first checkpoint)")
         self.update(text)
         self.display = True
 

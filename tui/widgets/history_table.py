@@ -17,9 +17,10 @@ from tui.widgets.paged_table import PagedTable
 
 
 def nodes_that_ran(checkpoint: CheckpointSummary) -> str:
-    """The nodes whose writes made this checkpoint; ``input`` for the checkpoint of an input."""
+    """The nodes whose writes made this checkpoint; ``(input)`` for the checkpoint of an input
+    (in parentheses, so it does not read as a node named ``input``)."""
     if checkpoint.source == "input":
-        return "input"
+        return "(input)"
     return ", ".join(checkpoint.writes) or "—"
 
 

@@ -3,7 +3,7 @@ the end, so a list of 100,000 rows opens as fast as a list of ten."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
@@ -82,6 +82,20 @@ class PagedTable(DataTable, Generic[T]):
         self.fetching = False
         self._want_more_if_near_end()
 
+    def replace(self, items: Sequence[T], *, complete: bool, keep: Callable[[T], bool]) -> None:
+        """Show ``items`` instead of the rows loaded so far, the cursor on the first one ``keep``
+        accepts (else the first row)."""
+        self.begin()
+        self.add_page(items, complete=complete)
+        self.select(keep)
+
+    def select(self, wanted: Callable[[T], bool]) -> bool:
+        """Move the cursor to the first loaded row ``wanted`` accepts; False when none does."""
+        row = next((i for i, item in enumerate(self.items) if wanted(item)), None)
+        if row is not None:
+            self.move_cursor(row=row)
+        return row is not None
+
     @property
     def current(self) -> T | None:
         """The item under the cursor, if any."""
@@ -99,6 +113,8 @@ class PagedTable(DataTable, Generic[T]):
         if event.data_table is not self:
             return
         event.stop()
+        if event.cursor_row != self.cursor_row:
+            return  # the cursor has moved on since (a burst of keys, or replace): only its row counts
         if 0 <= event.cursor_row < len(self.items):
             self.post_message(self.highlighted(self.items[event.cursor_row]))
         self._want_more_if_near_end()

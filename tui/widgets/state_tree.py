@@ -1,18 +1,19 @@
-"""The state pane's tree: a checkpoint's channel values and the writes recorded against it.
+"""The state pane's tree: a checkpoint's channel values and the writes that made and follow it.
 
 Values nest (dicts, lists, messages); a node's children are made when it is first expanded, so a
 channel holding 100,000 items costs nothing until it is opened. Which nodes are open is kept by
-path, so stepping to another checkpoint keeps the same values in view.
+path, so stepping to another checkpoint keeps the same values in view. Labels are cut to the
+tree's width, and made again when it changes.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.widgets import Tree
@@ -20,7 +21,7 @@ from textual.widgets.tree import TreeNode
 
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.sqlite import CheckpointDetail
-from engine.constants import ERROR_CHANNEL, NO_WRITES, is_internal_channel
+from engine.constants import ERROR_CHANNEL, NO_WRITES, START, is_internal_channel
 from tui.messages import ValueRequested
 from tui.safe_text import literal
 from tui.value_format import (
@@ -29,42 +30,16 @@ from tui.value_format import (
     children,
     has_children,
 )
+from tui.widgets.state_view import Entry, Path, StateView
 from tui.widgets.value_label import value_label
 
 PREVIEW = 100
 """Characters of a value shown in its label before the tree is laid out; then as many as fit."""
 
-Path = tuple[str, ...]
-
-
-@dataclass
-class Entry:
-    """What a tree node stands for: a value at ``path`` (or a heading when ``is_value`` is False)."""
-
-    path: Path
-    value: Any = None
-    is_value: bool = True
-    loaded: bool = False
-    title: str = ""
-    """Where the value is, for the value viewer's heading: ``messages › 3 › content``."""
-
-
-@dataclass(frozen=True)
-class StateView:
-    """Everything the tree shows for one checkpoint."""
-
-    detail: CheckpointDetail
-    writes: list[PendingWrite]
-    error: Any = None
-    """The thread's error when the step after this checkpoint failed (the writes are its)."""
-
-    @property
-    def failed_step(self) -> bool:
-        return self.error is not None
-
 
 class StateTree(Tree[Entry]):
-    """Channel values, then the writes of the next step grouped by the node that wrote them."""
+    """Channel values, what each node of this step wrote, then (when the next step failed or
+    stopped) what its finished tasks wrote and the error."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -99,6 +74,8 @@ class StateTree(Tree[Entry]):
         self.auto_expand = True
         self.view: StateView | None = None
         self._open: dict[Path, bool] = {}
+        self._labels_width = 0
+        """The width the labels were cut to fit."""
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"state-tree--{name}", partial=True)
@@ -116,11 +93,16 @@ class StateTree(Tree[Entry]):
     def _rebuild(self) -> None:
         cursor = self.cursor_node
         cursor_path = cursor.data.path if cursor is not None and cursor.data is not None else None
+        self._labels_width = self.scrollable_content_region.width
         self.clear()
         if self.view is None:
             return
         self._add_channels(self.view.detail)
-        self._add_writes(self.view)
+        self._add_step_writes(self.view)
+        if self.view.next_writes:
+            verb = "failed" if self.view.error is not None else "stopped"
+            title = f"The next step {verb}: what its finished tasks wrote"
+            self._add_writes(("next",), title, "(pending writes)", self.view.next_writes)
         if self.view.error is not None:
             section = self._heading(("error",), "Why the next step failed", "enter: whole message")
             self._add_value(section, ("error", "error"), "error", self.view.error, error=True, title="error")
@@ -168,30 +150,38 @@ class StateTree(Tree[Entry]):
                 if internal
                 else "no channel has a value yet"
             )
-            section.add_leaf(
-                Text(hint, style=self._style("muted")), data=Entry(("state", "-"), is_value=False)
-            )
+            self._note(section, hint)
         for name in sorted(shown, key=is_internal_channel):
             self._add_value(section, ("state", name), name, values[name], default_open=True, title=name)
 
-    def _add_writes(self, view: StateView) -> None:
-        by_task: dict[str, list[PendingWrite]] = defaultdict(list)  # task id -> its writes
-        for write in view.writes:
-            by_task[write.task_id].append(write)
-        title = "Writes of the failed next step" if view.failed_step else "Writes of the next step"
-        if not by_task:
-            section = self._heading(("writes",), title)
-            note = "none recorded against this checkpoint (no step ran after it)"
-            section.add_leaf(
-                Text(note, style=self._style("muted")), data=Entry(("writes", "-"), is_value=False)
-            )
-            return
-        tasks = f"by {len(by_task)} task{'s' * (len(by_task) != 1)} (pending writes)"
-        section = self._heading(("writes",), title, tasks)
-        for task_id, writes in by_task.items():
-            self._add_task_writes(section, task_id, writes)
+    def _add_step_writes(self, view: StateView) -> None:
+        title, path, detail = "Written in this step", ("step",), view.detail
+        if view.step_writes:
+            self._add_writes(path, title, "", view.step_writes)
+        elif view.step_writes is not None:
+            self._note(self._heading(path, title), "no writes recorded for this step")
+        elif detail.summary.source == "input":
+            section = self._heading(path, title, "nothing ran: this checkpoint holds the run's input")
+            if START in detail.channel_values:
+                value = detail.channel_values[START]
+                self._add_value(section, (*path, "input"), "input", value, title="the run's input")
+        else:
+            self._note(self._heading(path, title), "nothing: no checkpoint before this one")
 
-    def _add_task_writes(self, section: TreeNode[Entry], task_id: str, writes: list[PendingWrite]) -> None:
+    def _add_writes(self, path: Path, title: str, note: str, writes: list[PendingWrite]) -> None:
+        by_task: dict[str, list[PendingWrite]] = defaultdict(list)  # task id -> its writes
+        for write in writes:
+            by_task[write.task_id].append(write)
+        tasks = f"by {len(by_task)} task{'s' * (len(by_task) != 1)}"
+        section = self._heading(path, title, f"{tasks} {note}".strip())
+        for task_id, task_writes in by_task.items():
+            self._add_task_writes(section, (*path, task_id), task_writes)
+
+    def _note(self, parent: TreeNode[Entry], text: str, name: str = "-") -> None:
+        path = (*parent.data.path, name) if parent.data else (name,)
+        parent.add_leaf(Text(text, style=self._style("muted")), data=Entry(path, is_value=False))
+
+    def _add_task_writes(self, section: TreeNode[Entry], path: Path, writes: list[PendingWrite]) -> None:
         task_name = writes[0].task_name
         failed = any(w.channel == ERROR_CHANNEL for w in writes)
         real = [w for w in writes if w.channel != NO_WRITES]
@@ -204,7 +194,6 @@ class StateTree(Tree[Entry]):
         else:
             label.append("  wrote ", style=self._style("muted"))
             label.append_text(literal(", ".join(w.channel for w in visible) or "internal channels only"))
-        path = ("writes", task_id)
         node = section.add(label, data=Entry(path, is_value=False, loaded=True))
         self._set_open(node, default=True)
         for write in visible:
@@ -252,10 +241,7 @@ class StateTree(Tree[Entry]):
             self._add_value(node, (*entry.path, key), key, item, title=f"{entry.title} › {key}")
         hidden = child_count(entry.value) - MAX_CHILDREN
         if hidden > 0:
-            note = f"… {hidden:,} more: press enter on the parent to see them all"
-            node.add_leaf(
-                Text(note, style=self._style("muted")), data=Entry((*entry.path, "…"), is_value=False)
-            )
+            self._note(node, f"… {hidden:,} more: press enter on the parent to see them all", "…")
 
     def _preview_width(self, key: str, depth: int) -> int:
         """How many characters of a value fit after its key on a line of the tree."""
@@ -268,6 +254,10 @@ class StateTree(Tree[Entry]):
         return value_label(key, value, self._style, preview=self._preview_width(key, depth), error=error)
 
     # Events and actions.
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.scrollable_content_region.width != self._labels_width:
+            self._rebuild()  # previews were cut to the old width
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
         if event.node.data is not None:

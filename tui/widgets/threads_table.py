@@ -22,7 +22,8 @@ STATUS_MARKS = {"done": "✔", "error": "✖", "interrupted": "⏸", "pending": 
 
 
 class ThreadsTable(PagedTable[ThreadSummary]):
-    """Threads with their checkpoint count, latest step, last update and status."""
+    """Threads with their status (first, so a narrow terminal still shows it), checkpoint count,
+    latest step and last update."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -42,15 +43,15 @@ class ThreadsTable(PagedTable[ThreadSummary]):
     }
 
     def columns_spec(self) -> Sequence[tuple[str, int | None]]:
-        return [("thread", None), ("ckpts", None), ("step", None), ("updated (UTC)", 19), ("status", None)]
+        return [("status", None), ("thread", None), ("ckpts", None), ("step", None), ("updated (UTC)", 19)]
 
     def cells(self, item: ThreadSummary) -> list[Text]:
         return [
+            self.status_text(item.status),
             literal(item.thread_id, limit=ID_WIDTH),
             Text(f"{item.checkpoint_count:,}", justify="right"),
             Text("" if item.latest_step is None else str(item.latest_step), justify="right"),
             literal(format_time(item.updated_at)),
-            self.status_text(item.status),
         ]
 
     def status_text(self, status: str) -> Text:
