@@ -178,3 +178,15 @@ def test_control_characters_in_thread_ids_are_escaped(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "\x1b" not in result.output
     assert "evil\\x1b[2J[bold]" in result.output
+
+
+def test_open_and_demo_launch_the_debugger_on_the_database(tmp_path: Path, demo_db: Path, monkeypatch) -> None:
+    from tui.app import RetraceApp
+
+    opened: list[Path] = []
+    monkeypatch.setattr(RetraceApp, "run", lambda self: opened.append(self.db_path))
+    runner = CliRunner()
+    assert runner.invoke(main, ["open", str(demo_db)]).exit_code == 0
+    fresh = tmp_path / "fresh.db"
+    assert runner.invoke(main, ["demo", "--db", str(fresh)]).exit_code == 0
+    assert opened == [demo_db, fresh]
