@@ -284,6 +284,28 @@ async def test_state_shows_what_this_step_wrote_not_the_next_one(demo_db: Path) 
         assert "nothing ran: this checkpoint holds the run's input" in written[0]
         assert any(label.startswith("input") and "Calculate 10 + 20" in label for label in written)
 
+        await open_thread(pilot, "calc-two-questions")  # the second run's input has a parent
+        await press(pilot, *["left_square_bracket"] * 4)
+        assert "step 4  source input" in state_of(app)[0]
+        assert "holds the run's input" in section(tree, "Written in this step")[0]
+
+
+async def test_a_fork_shows_its_own_writes_not_the_original_runs(tmp_path: Path) -> None:
+    path = tmp_path / "fork.db"
+    runs = iter(["first run", "the fork"])
+    builder = StateGraph(Note).add_node("n", lambda s: {"note": next(runs)}).add_edge(START, "n")
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        graph = builder.add_edge("n", END).compile(checkpointer=saver)
+        config = {"configurable": {"thread_id": "t"}}
+        await graph.ainvoke({"note": ""}, config)
+        before_n = [s async for s in graph.aget_state_history(config)][1].config  # step 0
+        await graph.ainvoke(None, before_n)  # run n again from there: a second child of step 0
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        written = section(app.screen.query_one(StateTree), "Written in this step")
+        assert written[:3] == ["Written in this step  by 1 task", "n  wrote note", 'note  "the fork"']
+
 
 async def test_internal_channels_are_hidden_until_toggled(demo_db: Path) -> None:
     app = RetraceApp(demo_db)
@@ -467,7 +489,8 @@ async def test_r_reloads_what_another_process_wrote(tmp_path: Path) -> None:
 
     async def run(thread_id: str) -> None:
         async with AsyncSqliteSaver.from_conn_string(path) as saver:
-            await graph.compile(checkpointer=saver).ainvoke({"note": "hi"}, {"configurable": {"thread_id": thread_id}})
+            config = {"configurable": {"thread_id": thread_id}}
+            await graph.compile(checkpointer=saver).ainvoke({"note": "hi"}, config)
 
     await run("first")
     await run("second")

@@ -62,7 +62,7 @@ async def _settle(pilot: Pilot) -> None:
 
 
 def test_main_screen_on_a_tool_call(snap_compare, deterministic_demo: str) -> None:
-    """calc-add at step 1: the AI message that calls ``add``, opened, and the tools node's writes."""
+    """calc-add at step 1: the AI message that calls ``add``, opened, and what agent wrote in it."""
 
     async def run_before(pilot: Pilot) -> None:
         await _settle(pilot)

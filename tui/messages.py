@@ -57,8 +57,8 @@ class HistoryLoaded(Message):
 
 @dataclass
 class CheckpointLoaded(Message):
-    """A checkpoint's values, what the step that made it wrote (None: it has no parent), and the
-    pending writes of a next step that did not complete (else empty)."""
+    """A checkpoint's values, what the step that made it wrote (None: no step did, as for an
+    input), and the pending writes of a next step that did not complete (else empty)."""
 
     thread: ThreadSummary
     detail: CheckpointDetail

@@ -11,8 +11,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.safe_text import literal
 from tui.full_text import full_text
+from tui.safe_text import literal
 
 
 class ValueViewer(ModalScreen[None]):

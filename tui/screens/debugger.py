@@ -14,6 +14,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
@@ -33,7 +34,7 @@ from tui.messages import (
     ValueRequested,
 )
 from tui.safe_text import escape_control, literal
-from tui.screens.reads import DebuggerReads, describe_reload
+from tui.screens.reads import READS, DebuggerReads, describe_reload
 from tui.widgets.checkpoint_header import CheckpointHeader, describe_error, failed_after
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.state_tree import StateTree
@@ -51,7 +52,7 @@ STATE_KEYS = "enter/v: whole value · space: fold · i: internal channels"
 class DebuggerScreen(DebuggerReads):
     """Three panes: threads (top left), history (bottom left), state (right)."""
 
-    COMMANDS = {ThreadCommands}
+    COMMANDS: ClassVar[set[type[Provider]]] = {ThreadCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (36, "-tall")]
 
@@ -147,12 +148,7 @@ class DebuggerScreen(DebuggerReads):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        what = {
-            "threads": "threads",
-            "history": "the history",
-            "state": "the checkpoint",
-            "reload": "the database again",
-        }.get(event.worker.group, "data")
+        what = READS.get(event.worker.group, "data")
         message = str(error) if error is not None else "unknown error"
         if error is not None and not message:
             message = type(error).__name__
@@ -279,8 +275,8 @@ class DebuggerScreen(DebuggerReads):
         self.workers.cancel_group(self, "threads")  # pages of the old lists would land in the new
         self.workers.cancel_group(self, "history")
         thread_id = self.thread.thread_id if self.thread is not None else None
-        loaded = len(self.query_one(HistoryTable).items)
-        self.reload(len(self.query_one(ThreadsTable).items), thread_id, loaded)
+        threads, history = self.query_one(ThreadsTable), self.query_one(HistoryTable)
+        self.reload(len(threads.items), thread_id, len(history.items))
 
     def go_to_thread(self, thread_id: str) -> None:
         """Select ``thread_id`` (a loaded thread) and focus its history."""

@@ -33,7 +33,7 @@ def unfinished_after(thread: ThreadSummary, checkpoint: CheckpointSummary) -> bo
 
 
 class CheckpointHeader(Static):
-    """Step, source, time, the nodes that ran and run next, the thread's error, then id and parent."""
+    """Step, source, the nodes that ran and run next, the thread's error, then time, id and parent."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"checkpoint-header--label", "checkpoint-header--error"}
 
@@ -49,8 +49,6 @@ class CheckpointHeader(Static):
         field("step", checkpoint.step)
         text.append("  ")
         field("source", checkpoint.source)
-        text.append("  ")
-        field("saved", format_time(checkpoint.created_at, date=True) + " UTC")
         text.append("\n")
         ran = "the input" if checkpoint.source == "input" else ", ".join(checkpoint.writes) or "nothing"
         field("ran", ran)
@@ -75,7 +73,9 @@ class CheckpointHeader(Static):
         elif thread.status == "pending" and checkpoint.checkpoint_id == thread.latest_checkpoint_id:
             text.append("\n")
             text.append("… the run has not finished: it is still running, or it stopped without an error")
-        # The ids last: a short terminal cuts the header, and they matter least there.
+        # Time and ids last: a short terminal cuts the header, and they matter least there.
+        text.append("\n")
+        field("saved     ", format_time(checkpoint.created_at, date=True) + " UTC")
         text.append("\n")
         field("checkpoint", checkpoint.checkpoint_id)
         text.append("\n")

@@ -1,0 +1,92 @@
+"""The debugger's database reads: each runs in a worker and posts its result as a message.
+
+One exclusive worker group per pane, so a burst of key presses leaves only the last read running.
+The screen (:class:`~tui.screens.debugger.DebuggerScreen`) starts them and handles the results.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.screen import Screen
+
+from engine.checkpoint.base import PendingWrite
+from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
+from tui.messages import CheckpointLoaded, HistoryLoaded, Reloaded, ThreadsLoaded
+from tui.widgets.checkpoint_header import unfinished_after
+from tui.widgets.paged_table import PAGE_SIZE
+
+READS = {
+    "threads": "threads",
+    "history": "the history",
+    "state": "the checkpoint",
+    "reload": "the database again",
+}
+"""What each worker group reads, for the message when a read fails."""
+
+
+class DebuggerReads(Screen[None]):
+    """The workers of the debugger screen, on ``reader``."""
+
+    def __init__(self, reader: CheckpointReader) -> None:
+        super().__init__()
+        self.reader = reader
+
+    @work(group="threads", exclusive=True, exit_on_error=False)
+    async def load_threads(self, offset: int) -> None:
+        threads = await self.reader.list_threads(limit=PAGE_SIZE, offset=offset)
+        self.post_message(ThreadsLoaded(offset, threads, complete=len(threads) < PAGE_SIZE))
+
+    @work(group="history", exclusive=True, exit_on_error=False)
+    async def load_history(self, thread_id: str, before: str | None) -> None:
+        page = await self.reader.list_checkpoints(thread_id, limit=PAGE_SIZE, before=before)
+        self.post_message(HistoryLoaded(thread_id, before, page, complete=len(page) < PAGE_SIZE))
+
+    @work(group="state", exclusive=True, exit_on_error=False)
+    async def load_checkpoint(self, thread: ThreadSummary, checkpoint_id: str) -> None:
+        detail = await self.reader.get_checkpoint(thread.thread_id, checkpoint_id)
+        summary, step_writes, next_writes = detail.summary, None, []
+        if summary.parent_checkpoint_id is not None and summary.source != "input":
+            writes = await self.reader.get_pending_writes(thread.thread_id, summary.parent_checkpoint_id)
+            step_writes = writes_of_step(summary, writes)
+        if unfinished_after(thread, summary):
+            next_writes = await self.reader.get_pending_writes(thread.thread_id, checkpoint_id)
+        self.post_message(CheckpointLoaded(thread, detail, step_writes, next_writes))
+
+    @work(group="reload", exclusive=True, exit_on_error=False)
+    async def reload(self, thread_count: int, thread_id: str | None, checkpoint_count: int) -> None:
+        """Read the threads and ``thread_id``'s history again, at least as many rows as are loaded."""
+        thread_limit, history_limit = max(PAGE_SIZE, thread_count), max(PAGE_SIZE, checkpoint_count)
+        threads = await self.reader.list_threads(limit=thread_limit)
+        checkpoints = []
+        if thread_id is not None:
+            checkpoints = await self.reader.list_checkpoints(thread_id, limit=history_limit)
+        complete = len(checkpoints) < history_limit
+        self.post_message(Reloaded(threads, len(threads) < thread_limit, thread_id, checkpoints, complete))
+
+
+def writes_of_step(summary: CheckpointSummary, parent_writes: list[PendingWrite]) -> list[PendingWrite]:
+    """The writes, among those recorded against a checkpoint's parent, of the tasks that made it.
+
+    A parent can have several children (a replay or fork runs its next step again), so each
+    child keeps its own tasks: by id when the metadata lists them, else by node name.
+    """
+    task_ids = summary.metadata.get("task_ids")
+    if isinstance(task_ids, list):
+        return [w for w in parent_writes if w.task_id in task_ids]
+    return [w for w in parent_writes if w.task_name in summary.writes]
+
+
+def describe_reload(before: list[ThreadSummary], after: list[ThreadSummary]) -> str:
+    """What a reload found: ``7 threads · 1 new thread, 4 new checkpoints`` or ``… · nothing new``."""
+    old = {t.thread_id: t for t in before}
+    new_threads = sum(t.thread_id not in old for t in after)
+    new_checkpoints = sum(
+        max(0, t.checkpoint_count - (old[t.thread_id].checkpoint_count if t.thread_id in old else 0))
+        for t in after
+    )
+    changed = sum(t.thread_id in old and old[t.thread_id].status != t.status for t in after)
+    counts = ((new_threads, "new thread"), (new_checkpoints, "new checkpoint"))
+    news = [f"{n:,} {what}{'s' * (n != 1)}" for n, what in counts if n]
+    if changed:
+        news.append(f"{changed:,} changed status")
+    return f"{len(after):,} thread{'s' * (len(after) != 1)} · {', '.join(news) or 'nothing new'}"
