@@ -209,7 +209,12 @@ async def test_failure_keeps_sibling_writes_and_resume_does_not_rerun_them(tmp_p
         for w in writes:
             by_task.setdefault(w.task_name, []).append((w.channel, w.value))
         assert ("log", ["ok"]) in by_task["ok"]
-        assert by_task["bad"] == [(ERROR_CHANNEL, {"type": "Boom", "message": "bad is broken", "node": "bad"})]
+        ((channel, error),) = by_task["bad"]
+        assert channel == ERROR_CHANNEL
+        assert {k: error[k] for k in ("type", "message", "node")} == {
+            "type": "Boom", "message": "bad is broken", "node": "bad"
+        }
+        assert "raise Boom" in error["traceback"]  # where in the node it failed
         assert thread.status == "error"
         assert thread.error["type"] == "Boom"
 
@@ -219,6 +224,10 @@ async def test_failure_keeps_sibling_writes_and_resume_does_not_rerun_them(tmp_p
         assert result["log"] == ["bad", "ok", "after"]
         assert calls == {"ok": 1, "quiet": 1, "bad": 2, "after": 1}
         assert (await saver.reader.get_thread("t")).status == "done"
+        # the failed attempt stays on record beside the retry's writes
+        after = await saver.reader.get_pending_writes("t", checkpoint_id)
+        bad_rows = sorted((w.idx, w.channel) for w in after if w.task_name == "bad")
+        assert bad_rows[0] == (-1, ERROR_CHANNEL) and (0, "log") in bad_rows
         assert (await saver.reader.get_thread("t")).error is None
 
 

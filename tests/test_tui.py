@@ -514,6 +514,63 @@ async def test_r_reloads_what_another_process_wrote(tmp_path: Path) -> None:
         assert app.screen.query_one("#threads-pane").border_title == "Threads (3)"
 
 
+async def test_r_reopens_a_database_file_that_was_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "remade.db"
+    graph = StateGraph(Note).add_node("shout", lambda s: {"note": s["note"] + "!"})
+    graph = graph.add_edge(START, "shout").add_edge("shout", END)
+
+    async def run(*thread_ids: str) -> None:
+        async with AsyncSqliteSaver.from_conn_string(path) as saver:
+            for thread_id in thread_ids:
+                config = {"configurable": {"thread_id": thread_id}}
+                await graph.compile(checkpointer=saver).ainvoke({"note": "hi"}, config)
+
+    await run("old-1", "old-2")
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        for leftover in tmp_path.glob("remade.db*"):
+            leftover.unlink()  # a script deletes the file and writes it anew
+        await run("new")
+        await press(pilot, "r")
+        assert column(app.screen.query_one(ThreadsTable), 1) == ["new"]
+        assert app.reader is app.screen.reader  # the app closes the file it now reads on exit
+
+
+async def test_an_edited_checkpoint_says_it_was_set_by_hand(tmp_path: Path) -> None:
+    path = tmp_path / "edited.db"
+    graph = StateGraph(Note).add_node("shout", lambda s: {"note": s["note"] + "!"})
+    graph = graph.add_edge(START, "shout").add_edge("shout", END)
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        compiled = graph.compile(checkpointer=saver)
+        config = {"configurable": {"thread_id": "t"}}
+        await compiled.ainvoke({"note": "hi"}, config)
+        await compiled.aupdate_state(config, {"note": "fixed by hand"})
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "t")
+        header = state_of(app)[0]
+        assert "edited state set by hand, as if shout had written it" in header
+        assert column(app.screen.query_one(HistoryTable), 1)[0] == "update"
+
+
+def test_the_viewer_says_where_a_huge_value_was_cut() -> None:
+    from tui.full_text import MAX_FULL_CHARS, full_text
+
+    text = full_text(list(range(100_000)))
+    assert len(text) < MAX_FULL_CHARS + 200
+    assert text.endswith(f"cut here: the value is longer than {MAX_FULL_CHARS:,} characters laid out")
+
+
+async def test_help_lists_the_command_palette(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert "Open the command palette" in screen_text(app)
+
+
 async def test_small_terminal_shows_each_thread_status(demo_db: Path) -> None:
     app = RetraceApp(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -18,7 +18,7 @@ from tui.commands import RetraceCommands
 from tui.dialogs.help import HelpDialog
 from tui.dialogs.value_viewer import ValueViewer
 from tui.keys import bindings_of
-from tui.messages import DatabaseFailed, DatabaseOpened
+from tui.messages import DatabaseFailed, DatabaseOpened, ReaderReopened
 from tui.safe_text import escape_control
 from tui.screens.debugger import DebuggerScreen
 from tui.screens.open_error import OpenErrorScreen
@@ -37,6 +37,9 @@ class RetraceApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", tooltip="Quit retrace", id="app.quit"),
         Binding("question_mark", "help", "Help", tooltip="Show every key binding", id="app.help"),
+        Binding(
+            "ctrl+p", "command_palette", "Palette", tooltip="Open the command palette", show=False, id="app.palette"
+        ),
     ]
 
     HELP_SECTIONS: ClassVar[list[tuple[str, type]]] = [
@@ -71,6 +74,9 @@ class RetraceApp(App[None]):
 
     def on_database_opened(self, message: DatabaseOpened) -> None:
         self.push_screen(DebuggerScreen(message.reader))
+
+    def on_reader_reopened(self, message: ReaderReopened) -> None:
+        self.reader = message.reader  # the one to close on exit
 
     def on_database_failed(self, message: DatabaseFailed) -> None:
         self.push_screen(OpenErrorScreen(self.db_path, message.reason))

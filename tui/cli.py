@@ -125,7 +125,7 @@ def threads(path: Path, as_json: bool) -> None:
     """List the threads of a checkpoint database, most recently updated first."""
     found = run(lambda: _read(path, lambda r: r.list_threads()))
     if as_json:
-        click.echo(json.dumps([t.__dict__ for t in found], indent=2))
+        click.echo(json.dumps([t.__dict__ for t in found], indent=2, default=str))
         return
     if not found:
         click.echo(f"{path} has no threads yet")
@@ -168,6 +168,7 @@ def history(path: Path, thread: str, as_json: bool, limit: int | None) -> None:
                 for c in checkpoints
             ],
             indent=2,
+            default=str,
         ))
         return
     _print_table(

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
+from textual.markup import escape as escape_markup
 
 from tui.keys import bindings_of
 from tui.safe_text import escape_control, literal
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 _KEY_ONLY = {
     "cursor_down",
     "cursor_up",
-    "scroll_down",
-    "scroll_up",
+    "scroll_top",
+    "scroll_bottom",
     "dismiss",
     "command_palette",
     "screen.copy_text",
@@ -45,15 +46,20 @@ class _Command:
 
 
 class RetraceCommands(Provider):
-    """Commands for the screen the palette was opened from, plus the app's own."""
+    """Commands of the focused pane (retrace's own), the screen the palette was opened from,
+    and the app; one per action."""
 
     def _commands(self) -> list[_Command]:
+        focused = self.screen.focused
+        panes = [] if focused is None else [n for n in focused.ancestors_with_self if n is not self.screen]
+        sources = [(n, bindings_of(type(n), ours_only=True)) for n in panes if not isinstance(n, type(self.app))]
+        sources += [(self.screen, bindings_of(type(self.screen))), (self.app, bindings_of(type(self.app)))]
         commands: dict[str, _Command] = {}
-        for node in (self.screen, self.app):
-            for binding in bindings_of(type(node)):
-                name = binding.tooltip or binding.description
-                if binding.action not in _KEY_ONLY and name not in commands:
-                    commands[name] = _Command(name, binding.description, node, binding)
+        for node, bindings in sources:
+            for binding in bindings:
+                if binding.action not in _KEY_ONLY and binding.action not in commands:
+                    name = binding.tooltip or binding.description
+                    commands[binding.action] = _Command(name, binding.description, node, binding)
         return list(commands.values())
 
     def _run(self, command: _Command) -> partial:
@@ -91,7 +97,7 @@ class ThreadCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 # Not matcher.highlight: it parses markup, and the id comes from the database.
-                display = Text("Go to thread ").append_text(literal(thread.thread_id))
+                display = Text("Go to thread ").append_text(literal(thread.thread_id, limit=100))
                 status = f"{STATUS_MARKS.get(thread.status, '?')} {thread.status}"
                 count = f"{thread.checkpoint_count:,} checkpoints"
                 yield Hit(
@@ -99,5 +105,5 @@ class ThreadCommands(Provider):
                     display,
                     partial(screen.go_to_thread, thread.thread_id),
                     text=name,
-                    help=f"{status} · {count}",
+                    help=escape_markup(escape_control(f"{status} · {count}")),
                 )

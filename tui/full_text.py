@@ -98,7 +98,8 @@ def full_text(value: Any, width: int = 100) -> str:
         try:
             _pretty(value, 0, out, width)
         except (_Full, RecursionError):
-            out.parts.append("\n…")
+            text = "".join(out.parts)[:MAX_FULL_CHARS]
+            return text + f"\n… cut here: the value is longer than {MAX_FULL_CHARS:,} characters laid out"
         text = "".join(out.parts)
     if len(text) > MAX_FULL_CHARS:
         text = text[:MAX_FULL_CHARS] + f"\n… cut: {len(text) - MAX_FULL_CHARS:,} more characters"

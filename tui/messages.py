@@ -79,6 +79,13 @@ class Reloaded(Message):
 
 
 @dataclass
+class ReaderReopened(Message):
+    """A reload opened the database file again (it may have been replaced since)."""
+
+    reader: CheckpointReader
+
+
+@dataclass
 class ThreadHighlighted(Message):
     """The threads pane's cursor moved to ``thread``."""
 

@@ -76,7 +76,7 @@ def tool_call_text(call: Any, limit: int = 80) -> str:
 
 def _message_inline(message: BaseMessage) -> str:
     text = f"{message_role(message)}: {_scalar(message.content) or inline(message.content)}"
-    if isinstance(message, AIMessage) and message.tool_calls:
+    if isinstance(message, AIMessage) and isinstance(message.tool_calls, list) and message.tool_calls:
         calls = ", ".join(tool_call_text(c) for c in message.tool_calls)
         text = f"{message_role(message)}: → {calls}" if not message.content else f"{text} → {calls}"
     return text

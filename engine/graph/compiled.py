@@ -243,13 +243,17 @@ class CompiledStateGraph:
         planned = prepare_next_tasks(
             cp.id, step + 1, channels, cp.channel_versions, cp.versions_seen, self.triggers
         )
-        errors = {w.task_id: w.value for w in saved.pending_writes if w.channel == ERROR_CHANNEL}
         finished: dict[str, list[tuple[str, Any]]] = {}
         for w in sorted(saved.pending_writes, key=lambda w: w.idx):
-            if w.task_id not in errors:
+            if w.idx >= 0:  # error rows are -1 (see engine.pregel.loop.error_write)
                 finished.setdefault(w.task_id, [])
                 if w.channel != NO_WRITES:
                     finished[w.task_id].append((w.channel, w.value))
+        errors = {
+            w.task_id: w.value
+            for w in saved.pending_writes
+            if w.channel == ERROR_CHANNEL and w.task_id not in finished
+        }
         next_nodes = saved.next
         done = [t for t in planned if t.id in finished]
         if apply_pending and done:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import secrets
+import traceback
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -47,11 +48,26 @@ if TYPE_CHECKING:
 DEFAULT_RECURSION_LIMIT = 25
 
 
+MAX_TRACEBACK_CHARS = 20_000
+
+
 def error_info(exc: BaseException, node: str | None = None) -> dict[str, str]:
+    """``{"type", "message", "traceback", "node"?}``: an exception as plain data to store.
+
+    The traceback keeps its last :data:`MAX_TRACEBACK_CHARS` characters (the innermost frames).
+    """
     info = {"type": type(exc).__name__, "message": str(exc)}
     if node is not None:
         info["node"] = node
+    info["traceback"] = "".join(traceback.format_exception(exc))[-MAX_TRACEBACK_CHARS:]
     return info
+
+
+def error_write(task: Task, exc: BaseException) -> PendingWrite:
+    """A task's exception as a pending write. Its index is -1, below every real write, so a
+    successful retry adds its writes beside it instead of replacing it: the failure stays on
+    record."""
+    return PendingWrite(task.id, task.name, ERROR_CHANNEL, error_info(exc, task.name), -1)
 
 
 class SuperStepLoop:
@@ -172,7 +188,9 @@ class SuperStepLoop:
             problem = self._unstorable(write.value)
             storable.append(
                 write if problem is None
-                else PendingWrite(write.task_id, write.task_name, ERROR_CHANNEL, error_info(problem, write.task_name), 0)
+                else PendingWrite(
+                    write.task_id, write.task_name, ERROR_CHANNEL, error_info(problem, write.task_name), -1
+                )
             )
         try:
             if self.parent_config is not None:
@@ -313,10 +331,11 @@ class SuperStepLoop:
             saved.setdefault(write.task_id, []).append(write)
         to_run = []
         for task in tasks:
-            earlier = saved.get(task.id, [])
-            if earlier and all(w.channel != ERROR_CHANNEL for w in earlier):
-                ordered = sorted(earlier, key=lambda w: w.idx)
-                task.writes = [(w.channel, w.value) for w in ordered if w.channel != NO_WRITES]
+            # Success rows (index >= 0) mean the task finished, even beside an error row kept
+            # from an earlier failed attempt.
+            finished = sorted((w for w in saved.get(task.id, []) if w.idx >= 0), key=lambda w: w.idx)
+            if finished:
+                task.writes = [(w.channel, w.value) for w in finished if w.channel != NO_WRITES]
             else:
                 to_run.append(task)
         return to_run
@@ -363,9 +382,7 @@ class SuperStepLoop:
         if failures:
             failed = {t.id for t, _ in failures}
             writes = _pending([t for t in tasks if t.id not in failed])
-            writes += [
-                PendingWrite(t.id, t.name, ERROR_CHANNEL, error_info(exc, t.name), 0) for t, exc in failures
-            ]
+            writes += [error_write(t, exc) for t, exc in failures]
             task, exc = failures[0]
             await self._fail(exc, writes, task.name)
             raise exc

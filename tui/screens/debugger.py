@@ -254,7 +254,7 @@ class DebuggerScreen(DebuggerReads):
     def _show_checkpoint(self, checkpoint: CheckpointSummary) -> None:
         assert self.thread is not None
         self.checkpoint_id = checkpoint.checkpoint_id
-        self.query_one("#state-pane").border_title = f"State at step {checkpoint.step}"
+        self.query_one("#state-pane").border_title = literal(f"State at step {checkpoint.step}")
         self.query_one(CheckpointHeader).show_checkpoint(self.thread, checkpoint)
         self.load_checkpoint(self.thread, checkpoint.checkpoint_id)
 

@@ -11,7 +11,7 @@ from textual.screen import Screen
 
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
-from tui.messages import CheckpointLoaded, HistoryLoaded, Reloaded, ThreadsLoaded
+from tui.messages import CheckpointLoaded, HistoryLoaded, ReaderReopened, Reloaded, ThreadsLoaded
 from tui.widgets.checkpoint_header import unfinished_after
 from tui.widgets.paged_table import PAGE_SIZE
 
@@ -54,7 +54,12 @@ class DebuggerReads(Screen[None]):
 
     @work(group="reload", exclusive=True, exit_on_error=False)
     async def reload(self, thread_count: int, thread_id: str | None, checkpoint_count: int) -> None:
-        """Read the threads and ``thread_id``'s history again, at least as many rows as are loaded."""
+        """Open the file again (a script may have deleted and re-made it), then read the threads
+        and ``thread_id``'s history, at least as many rows as are loaded."""
+        if self.reader.path is not None:
+            stale, self.reader = self.reader, await CheckpointReader.open(self.reader.path)
+            self.post_message(ReaderReopened(self.reader))
+            await stale.close()
         thread_limit, history_limit = max(PAGE_SIZE, thread_count), max(PAGE_SIZE, checkpoint_count)
         threads = await self.reader.list_threads(limit=thread_limit)
         checkpoints = []

@@ -50,8 +50,13 @@ class CheckpointHeader(Static):
         text.append("  ")
         field("source", checkpoint.source)
         text.append("\n")
-        ran = "the input" if checkpoint.source == "input" else ", ".join(checkpoint.writes) or "nothing"
-        field("ran", ran)
+        nodes = ", ".join(checkpoint.writes) or "nothing"
+        if checkpoint.source == "input":
+            field("ran", "nothing: this is the run's input")
+        elif checkpoint.source == "update":
+            field("edited", f"state set by hand, as if {nodes} had written it")
+        else:
+            field("ran", nodes)
         text.append("  →  ")
         field("next", ", ".join(checkpoint.next) or "nothing (the run ended here)")
         if thread.status == "error" and thread.error:

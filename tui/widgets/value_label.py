@@ -26,9 +26,9 @@ def value_label(key: str, value: Any, style: StyleOf, *, preview: int, error: bo
         if value.content:
             label.append(" ")
             label.append_text(literal(inline(value.content, preview)))
-        if isinstance(value, AIMessage) and value.tool_calls:
+        if isinstance(value, AIMessage) and isinstance(value.tool_calls, list) and value.tool_calls:
             calls = ", ".join(tool_call_text(call) for call in value.tool_calls)
-            label.append_text(literal(f" → {calls}", style=style("role")))
+            label.append_text(literal(f" → {calls}", style=style("role"), limit=preview))
         return label
     if error and isinstance(value, dict):
         kind, message = value.get("type", "error"), value.get("message", "")

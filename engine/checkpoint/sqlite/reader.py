@@ -70,6 +70,27 @@ class CheckpointDetail:
     pending_sends: list[Any] = field(default_factory=list)
 
 
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    return value if isinstance(value, str) else str(value)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class CheckpointNotFoundError(CheckpointStoreError, KeyError):
     """No checkpoint with that thread, namespace and id."""
 
@@ -102,6 +123,8 @@ class CheckpointReader:
         self.conn = conn
         self.serde = serde or JsonSerializer()
         self.strict = strict
+        self.path: Path | None = None
+        """The file :meth:`open` opened (to open it again when it has been replaced)."""
 
     @classmethod
     async def open(cls, path: str | Path) -> CheckpointReader:
@@ -110,7 +133,9 @@ class CheckpointReader:
         Raises:
             NotARetraceDatabaseError, SchemaTooNewError: see :func:`open_database`.
         """
-        return cls(await open_database(path, create=False))
+        reader = cls(await open_database(path, create=False))
+        reader.path = Path(path)
+        return reader
 
     async def close(self) -> None:
         await self.conn.close()
@@ -159,24 +184,43 @@ class CheckpointReader:
         rows = await self._fetchall(f"SELECT {_THREAD_COLUMNS} FROM threads WHERE thread_id = ?", (thread_id,))
         return self._thread(rows[0]) if rows else None
 
+    # A stranger's file can hold any SQLite type in any column (a blob in a TEXT column, text in
+    # an INTEGER one): every row is coerced to the types the dataclasses promise.
+
     def _thread(self, row: tuple) -> ThreadSummary:
-        return ThreadSummary(*row[:7], error=self._decode(row[7]) if row[7] else None)
+        error = self._decode(row[7]) if row[7] else None
+        if error is not None and not isinstance(error, dict):
+            error = {"type": "error", "message": repr(error)}
+        return ThreadSummary(
+            thread_id=_text(row[0]),
+            checkpoint_count=_int(row[1]) or 0,
+            latest_step=_int(row[2]),
+            latest_checkpoint_id=_text_or_none(row[3]),
+            created_at=_text(row[4]),
+            updated_at=_text(row[5]),
+            status=_text(row[6]),
+            error=error,
+        )
 
     def _summary(self, row: tuple) -> CheckpointSummary:
         metadata = self._decode(row[8])
         if not isinstance(metadata, dict):
             metadata = {"__undecodable__": "metadata is not a mapping"}
-        writes = metadata.get("writes") or {}
+        writes = metadata.get("writes")
+        next_nodes = self._json(row[7], [])
         return CheckpointSummary(
-            thread_id=row[0],
-            checkpoint_ns=row[1],
-            checkpoint_id=row[2],
-            parent_checkpoint_id=row[3],
-            step=row[4],
-            source=row[5],
-            created_at=row[6],
-            next=tuple(str(n) for n in self._json(row[7], [])),
-            writes=writes if isinstance(writes, dict) else {},
+            thread_id=_text(row[0]),
+            checkpoint_ns=_text(row[1]),
+            checkpoint_id=_text(row[2]),
+            parent_checkpoint_id=_text_or_none(row[3]),
+            step=_int(row[4]) or 0,
+            source=_text(row[5]),
+            created_at=_text(row[6]),
+            next=tuple(_text(n) for n in next_nodes) if isinstance(next_nodes, list) else (),
+            writes={
+                _text(node): [_text(c) for c in channels] if isinstance(channels, list) else []
+                for node, channels in writes.items()
+            } if isinstance(writes, dict) else {},
             metadata=metadata,
         )
 
