@@ -195,3 +195,15 @@ async def test_a_failed_step_leaves_no_rows_behind(sqlite_saver, monkeypatch):
     # The connection is still usable: no transaction was left open.
     monkeypatch.undo()
     assert (await graph.ainvoke({"topic": "third", "log": []}, cfg("fresh")))["log"] == ["a", "b"]
+
+
+async def test_recording_a_failure_is_one_transaction(sqlite_saver):
+    first = await sqlite_saver.aput_step(cfg("t"), step_record({"x": 1}, {"x": "1"}, {"x": "1"}, step=-1))
+    await sqlite_saver.conn.execute(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON threads BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    write = PendingWrite("task-1", "node", "x", 2, 0)
+    with pytest.raises(sqlite3.IntegrityError, match="disk full"):
+        await sqlite_saver.arecord_error(first, {"type": "Boom", "message": "no"}, [write])
+    assert await sqlite_saver.reader.get_pending_writes("t", first["configurable"]["checkpoint_id"]) == []
+    assert (await sqlite_saver.reader.get_thread("t")).status == "done"

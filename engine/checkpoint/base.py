@@ -202,6 +202,12 @@ class BaseCheckpointSaver(ABC):
         """Record pending writes against the checkpoint in ``config`` (a failed super-step)."""
 
     @abstractmethod
-    async def arecord_error(self, config: RunnableConfig, error: dict[str, str]) -> None:
-        """Mark the thread as failed; ``error`` is ``{"type": str, "message": str}`` plus
-        ``"node"`` when one node's exception failed the step."""
+    async def arecord_error(
+        self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = ()
+    ) -> None:
+        """Mark the thread as failed and, in the same transaction, record ``writes`` (what the
+        failed step's tasks finished) against the checkpoint ``config`` names, if it names one.
+
+        ``error`` is ``{"type", "message", "traceback"}`` plus ``"node"`` when one node's
+        exception failed the step.
+        """

@@ -129,7 +129,10 @@ class InMemorySaver(BaseCheckpointSaver):
         for w in writes:
             stored.writes[(w.task_id, w.idx)] = (w.task_name, w.channel, self.serde.dumps(w.value))
 
-    async def arecord_error(self, config: RunnableConfig, error: dict[str, str]) -> None:
+    async def arecord_error(
+        self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = ()
+    ) -> None:
+        await self.aput_writes(config, writes)
         thread_id = config_thread_id(config)
         self.thread_status[thread_id] = "error"
         self.thread_errors[thread_id] = dict(error)

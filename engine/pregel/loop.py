@@ -193,9 +193,9 @@ class SuperStepLoop:
                 )
             )
         try:
-            if self.parent_config is not None:
-                await self.saver.aput_writes(self.parent_config, _one_error_per_task(storable))
-            await self.saver.arecord_error(self.config, error_info(exc, node))
+            await self.saver.arecord_error(
+                self.parent_config or self.config, error_info(exc, node), _one_error_per_task(storable)
+            )
         except Exception as save_exc:
             exc.add_note(f"retrace could not record this failure in the checkpointer: {save_exc!r}")
 

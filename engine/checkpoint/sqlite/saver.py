@@ -190,9 +190,7 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
                 if write_rows:
-                    await self.conn.executemany(
-                        "INSERT OR REPLACE INTO pending_writes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", write_rows
-                    )
+                    await self.conn.executemany(_PUT_WRITE, write_rows)
                 await self.conn.executemany(
                     "INSERT OR IGNORE INTO channel_values VALUES (?, ?, ?, ?, ?)", value_rows
                 )
@@ -220,29 +218,39 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
         return checkpoint_config(thread_id, ns, cp.id)
 
     async def aput_writes(self, config: RunnableConfig, writes: Sequence[PendingWrite]) -> None:
-        thread_id, ns = config_thread_id(config), config_checkpoint_ns(config)
+        rows = self._pending_rows(config, writes)
+        if rows:
+            await self._transaction([(_PUT_WRITE, rows)])
+
+    async def arecord_error(
+        self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = ()
+    ) -> None:
+        now = utc_now()
+        thread_row = (config_thread_id(config), now, now, self.serde.dumps(error).decode())
+        statements = [(_PUT_WRITE, rows)] if (rows := self._pending_rows(config, writes)) else []
+        await self._transaction([*statements, (_MARK_FAILED, [thread_row])])
+
+    def _pending_rows(self, config: RunnableConfig, writes: Sequence[PendingWrite]) -> list[tuple]:
         checkpoint_id = config_checkpoint_id(config)
-        if checkpoint_id is None or not writes:
-            return
-        rows = self._write_rows(thread_id, ns, checkpoint_id, writes)
+        if checkpoint_id is None:
+            return []
+        return self._write_rows(config_thread_id(config), config_checkpoint_ns(config), checkpoint_id, writes)
+
+    async def _transaction(self, statements: list[tuple[str, list[tuple]]]) -> None:
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
-                await self.conn.executemany(
-                    "INSERT OR REPLACE INTO pending_writes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
-                )
+                for sql, rows in statements:
+                    await self.conn.executemany(sql, rows)
                 await self.conn.execute("COMMIT")
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
 
-    async def arecord_error(self, config: RunnableConfig, error: dict[str, str]) -> None:
-        thread_id = config_thread_id(config)
-        now = utc_now()
-        async with self._lock:
-            await self.conn.execute(
-                "INSERT INTO threads (thread_id, checkpoint_count, created_at, updated_at, status, error) "
-                "VALUES (?, 0, ?, ?, 'error', ?) ON CONFLICT(thread_id) DO UPDATE SET "
-                "status = 'error', error = excluded.error, updated_at = excluded.updated_at",
-                (thread_id, now, now, self.serde.dumps(error).decode()),
-            )
+
+_PUT_WRITE = "INSERT OR REPLACE INTO pending_writes VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_MARK_FAILED = (
+    "INSERT INTO threads (thread_id, checkpoint_count, created_at, updated_at, status, error) "
+    "VALUES (?, 0, ?, ?, 'error', ?) ON CONFLICT(thread_id) DO UPDATE SET "
+    "status = 'error', error = excluded.error, updated_at = excluded.updated_at"
+)
