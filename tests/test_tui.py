@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import WorkerState
 
-from engine.checkpoint.sqlite import AsyncSqliteSaver
+from engine.checkpoint.sqlite import AsyncSqliteSaver, CheckpointReader
 from engine.errors import CheckpointStoreError
 from engine.graph import END, START, StateGraph
 from sample_graphs.demo import write_demo_database
@@ -584,6 +584,26 @@ async def test_small_terminal_shows_each_thread_status(demo_db: Path) -> None:
         assert "ran __start__" in text and "✖ The next step failed" in text
 
 
+async def test_a_theme_change_restyles_the_rows(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        threads, tree = app.screen.query_one(ThreadsTable), app.screen.query_one(StateTree)
+
+        def styles() -> tuple[Any, Any]:
+            status = threads.get_row_at(DEMO_ORDER.index("search-buggy"))[0]
+            return status.style, tree.root.children[0].children[0].label.style  # a channel's key
+
+        before = styles()
+        app.theme = "textual-light"  # from the default, textual-dark
+        await settle(pilot)
+        assert styles() != before
+        assert styles() == (
+            threads.get_component_rich_style("threads-table--error", partial=True),
+            tree.get_component_rich_style("state-tree--key", partial=True),
+        )
+
+
 async def test_tree_previews_grow_with_the_pane(tmp_path: Path) -> None:
     path = tmp_path / "long.db"
     builder = StateGraph(Note).add_node("n", lambda s: {"note": "x" * 400}).add_edge(START, "n")
@@ -620,7 +640,9 @@ async def test_hostile_strings_render_literally(hostile_db: Path) -> None:
         assert column(history, 2)[0] == "[b]evil[/b]"
         labels = state_of(app)[1]
         assert f'note  "{HOSTILE_SHOWN}"' in labels
-        assert all("\x1b" not in label and "\n" not in label for label in labels)
+        assert all("\x1b" not in label for label in labels)
+        note = next(label for label in labels if label.startswith("note"))
+        assert "\\nnext" in note  # the newline is shown as \n (a Tree keeps only a label's first line)
         shown = screen_text(app)
         assert "\x1b" not in shown
         assert HOSTILE_SHOWN[:20] in shown  # in the threads table (cut to fit the column)
@@ -642,11 +664,24 @@ async def test_a_file_that_is_not_a_retrace_database_shows_an_error_screen(
         await settle(pilot)
         assert isinstance(app.screen, OpenErrorScreen)
         reason = static_text(app.screen.query_one("#open-error-reason", Static))
-        assert "notes.db" in reason and "Traceback" not in screen_text(app)
+        with pytest.raises(CheckpointStoreError) as refusal:
+            await CheckpointReader.open(path)
+        assert "notes.db" in reason and reason == str(refusal.value)  # the store's words, no traceback
         assert "Press q to quit" in screen_text(app)
         await pilot.press("q")
         await pilot.pause()
         assert app.return_code == 0
+
+
+async def test_help_on_the_error_screen_lists_only_the_apps_keys(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"this is not a database\n")
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpDialog)
+        assert set(column(app.screen.query_one(DataTable), 2)) == {"everywhere"}  # no viewer, no panes
 
 
 async def test_a_missing_file_shows_an_error_screen(tmp_path: Path) -> None:

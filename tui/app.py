@@ -16,15 +16,11 @@ from engine.checkpoint.sqlite import CheckpointReader
 from engine.errors import CheckpointStoreError
 from tui.commands import RetraceCommands
 from tui.dialogs.help import HelpDialog
-from tui.dialogs.value_viewer import ValueViewer
 from tui.keys import bindings_of
 from tui.messages import DatabaseFailed, DatabaseOpened, ReaderReopened
 from tui.safe_text import escape_control
 from tui.screens.debugger import DebuggerScreen
 from tui.screens.open_error import OpenErrorScreen
-from tui.widgets.history_table import HistoryTable
-from tui.widgets.state_tree import StateTree
-from tui.widgets.threads_table import ThreadsTable
 
 
 class RetraceApp(App[None]):
@@ -42,17 +38,11 @@ class RetraceApp(App[None]):
         ),
     ]
 
-    HELP_SECTIONS: ClassVar[list[tuple[str, type]]] = [
-        ("threads pane", ThreadsTable),
-        ("history pane", HistoryTable),
-        ("state pane", StateTree),
-    ]
-    """The panes whose own bindings ``?`` lists after the app's and the screen's."""
-
     def __init__(self, db_path: str | Path) -> None:
         super().__init__()
         self.db_path = Path(db_path)
         self.reader: CheckpointReader | None = None
+        """The reader the screens use, closed on exit."""
         self.sub_title = escape_control(str(db_path))
 
     def compose(self) -> ComposeResult:
@@ -64,24 +54,26 @@ class RetraceApp(App[None]):
     @work(group="open", exclusive=True, exit_on_error=False)
     async def open_database(self) -> None:
         try:
-            self.reader = await CheckpointReader.open(self.db_path)
+            reader = await CheckpointReader.open(self.db_path)
         except CheckpointStoreError as exc:
             self.post_message(DatabaseFailed(str(exc)))
         except Exception as exc:  # anything else is still the user's file, not our traceback
             self.post_message(DatabaseFailed(f"{type(exc).__name__}: {exc}"))
         else:
-            self.post_message(DatabaseOpened(self.reader))
+            self.post_message(DatabaseOpened(reader))
 
     def on_database_opened(self, message: DatabaseOpened) -> None:
+        self.reader = message.reader
         self.push_screen(DebuggerScreen(message.reader))
 
     def on_reader_reopened(self, message: ReaderReopened) -> None:
-        self.reader = message.reader  # the one to close on exit
+        self.reader = message.reader
 
     def on_database_failed(self, message: DatabaseFailed) -> None:
         self.push_screen(OpenErrorScreen(self.db_path, message.reason))
 
     async def on_unmount(self) -> None:
+        # Awaited in a handler only here: the app is closing and nothing on screen waits on it.
         if self.reader is not None:
             await self.reader.close()
             self.reader = None
@@ -89,13 +81,11 @@ class RetraceApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpDialog):
             return
-        sections = [("everywhere", bindings_of(type(self)))]
-        if isinstance(self.screen, DebuggerScreen):
-            sections.append(("debugger", bindings_of(type(self.screen))))
-            sections += [(name, bindings_of(cls)) for name, cls in self.HELP_SECTIONS]
-        sections.append(("value viewer", bindings_of(ValueViewer)))
-        self.push_screen(HelpDialog(sections))
+        # Each screen lists the bindings of what can be open on it (none on the open-error screen).
+        screen_sections = getattr(self.screen, "help_sections", list)
+        self.push_screen(HelpDialog([("everywhere", bindings_of(type(self))), *screen_sections()]))
 
     def get_system_commands(self, screen: Screen) -> list[SystemCommand]:
         # RetraceCommands offers Quit (as a binding); keep Textual's others (theme, keys, ...).
-        return [command for command in super().get_system_commands(screen) if command.title != "Quit"]
+        commands = super().get_system_commands(screen)
+        return [command for command in commands if command.callback != self.action_quit]

@@ -18,6 +18,7 @@ import click
 
 from engine.checkpoint.sqlite import CheckpointReader
 from engine.errors import CheckpointStoreError, NotARetraceDatabaseError
+from tui.checkpoint_nodes import nodes_that_ran
 from tui.safe_text import escape_control
 
 T = TypeVar("T")
@@ -174,8 +175,7 @@ def history(path: Path, thread: str, as_json: bool, limit: int | None) -> None:
     _print_table(
         ["step", "source", "nodes", "next", "created", "checkpoint"],
         [
-            [c.step, c.source, "(input)" if c.source == "input" else ", ".join(sorted(c.writes)) or "-",
-             ", ".join(c.next) or "-",
+            [c.step, c.source, nodes_that_ran(c, none="-"), ", ".join(c.next) or "-",
              c.created_at, c.checkpoint_id]
             for c in checkpoints
         ],

@@ -18,7 +18,8 @@ from textual.markup import escape as escape_markup
 
 from tui.keys import bindings_of
 from tui.safe_text import escape_control, literal
-from tui.widgets.threads_table import STATUS_MARKS, ThreadsTable
+from tui.thread_status import status_label
+from tui.widgets.threads_table import ThreadsTable
 
 if TYPE_CHECKING:
     from tui.screens.debugger import DebuggerScreen
@@ -98,12 +99,11 @@ class ThreadCommands(Provider):
             if score > 0:
                 # Not matcher.highlight: it parses markup, and the id comes from the database.
                 display = Text("Go to thread ").append_text(literal(thread.thread_id, limit=100))
-                status = f"{STATUS_MARKS.get(thread.status, '?')} {thread.status}"
                 count = f"{thread.checkpoint_count:,} checkpoints"
                 yield Hit(
                     score,
                     display,
                     partial(screen.go_to_thread, thread.thread_id),
                     text=name,
-                    help=escape_markup(escape_control(f"{status} · {count}")),
+                    help=escape_markup(escape_control(f"{status_label(thread.status)} · {count}")),
                 )

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.messages import BaseMessage
-from tui.value_format import TYPE_KEY, has_children, inline, ordered
+from tui.value_format import TYPE_KEY, brackets, has_children, inline, ordered
 
 __all__ = ["MAX_FULL_CHARS", "full_text"]
 
@@ -70,14 +70,7 @@ def _pretty(value: Any, indent: int, out: _Writer, width: int) -> None:
     if not has_children(value) or (fits and not _holds_message(value)):
         out.put(one_line)
         return
-    if isinstance(value, BaseMessage):
-        opening, close = f"{type(value).__name__}(", ")"
-    elif isinstance(value, dict) and TYPE_KEY in value:
-        opening, close = f"{str(value[TYPE_KEY]).rsplit('.', 1)[-1]}(", ")"
-    elif isinstance(value, dict):
-        opening, close = "{", "}"
-    else:
-        opening, close = {list: ("[", "]"), tuple: ("(", ")")}.get(type(value), ("{", "}"))
+    opening, close = brackets(value)
     out.put(opening)
     for key, item in _items(value):
         out.put(f"\n{pad}  {key}: ")

@@ -9,10 +9,13 @@ arrive as a :class:`rich.text.Text` (never parsed) with its control characters s
 from __future__ import annotations
 
 import unicodedata
+from typing import TypeVar
 
 from rich.text import Text
 
-__all__ = ["escape_control", "literal"]
+__all__ = ["clip", "escape_control", "literal"]
+
+TextT = TypeVar("TextT", str, Text)
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Control, format (bidi overrides, zero-width), surrogate, private-use, unassigned, and the
@@ -41,6 +44,12 @@ def escape_control(text: str, *, keep_newlines: bool = False) -> str:
     return "".join(out)
 
 
+def clip(text: TextT, limit: int) -> TextT:
+    """``text`` (a string, or styled text) if it has at most ``limit`` characters, else its start
+    ending in ``…``."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def literal(text: object, style: str = "", *, keep_newlines: bool = False, limit: int | None = None) -> Text:
     """A Rich ``Text`` showing ``str(text)`` exactly: never parsed as markup, controls escaped.
 
@@ -49,6 +58,4 @@ def literal(text: object, style: str = "", *, keep_newlines: bool = False, limit
     characters (after escaping) is cut and ends in ``…``.
     """
     shown = escape_control(str(text), keep_newlines=keep_newlines)
-    if limit is not None and len(shown) > limit:
-        shown = shown[: limit - 1] + "…"
-    return Text(shown, style=style, end="")
+    return Text(shown if limit is None else clip(shown, limit), style=style, end="")

@@ -16,9 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from engine.messages import AIMessage, BaseMessage, ToolMessage
+from tui.safe_text import clip
 
 __all__ = [
     "MAX_CHILDREN",
+    "brackets",
     "child_count",
     "children",
     "format_time",
@@ -34,7 +36,6 @@ MAX_CHILDREN = 500
 """A tree node lists at most this many children; the value viewer shows the rest."""
 
 TYPE_KEY = "__type__"
-UNDECODABLE_KEY = "__undecodable__"
 
 
 class _Full(Exception):
@@ -71,7 +72,7 @@ def tool_call_text(call: Any, limit: int = 80) -> str:
         inner = ", ".join(f"{k}={inline(v, limit)}" for k, v in args.items())
     else:
         inner = "" if args is None else inline(args, limit)
-    return _clip(f"{call.get('name', '?')}({inner})", limit)
+    return clip(f"{call.get('name', '?')}({inner})", limit)
 
 
 def _message_inline(message: BaseMessage) -> str:
@@ -95,20 +96,15 @@ def _emit(value: Any, out: list[str], state: list[int], budget: int) -> None:
     elif isinstance(value, BaseMessage):
         put(_message_inline(value))
     elif isinstance(value, dict):
-        items = list(value.items())
-        if TYPE_KEY in value:
-            put(f"{str(value[TYPE_KEY]).rsplit('.', 1)[-1]}(")
-            close, sep = ")", "="
-            items = [(k, v) for k, v in items if k != TYPE_KEY]
-        else:
-            put("{")
-            close, sep = "}", ": "
-        for i, (key, item) in enumerate(items):
+        opening, closing = brackets(value)
+        sep = "=" if TYPE_KEY in value else ": "
+        put(opening)
+        for i, (key, item) in enumerate((k, v) for k, v in value.items() if k != TYPE_KEY):
             put(("" if i == 0 else ", ") + (key if isinstance(key, str) else inline(key)) + sep)
             _emit(item, out, state, budget)
-        put(close)
+        put(closing)
     elif isinstance(value, (list, tuple, set, frozenset)):
-        opening, closing = {list: "[]", tuple: "()"}.get(type(value), "{}")
+        opening, closing = brackets(value)
         put(opening)
         for i, item in enumerate(ordered(value)):
             put("" if i == 0 else ", ")
@@ -118,15 +114,21 @@ def _emit(value: Any, out: list[str], state: list[int], budget: int) -> None:
         put(repr(value))
 
 
+def brackets(value: Any) -> tuple[str, str]:
+    """How a container opens and closes: ``Point(`` and ``)`` for a typed mapping or a message,
+    ``{}`` for a mapping or set, ``[]`` for a list, ``()`` for a tuple."""
+    if isinstance(value, BaseMessage):
+        return f"{type(value).__name__}(", ")"
+    if isinstance(value, dict) and TYPE_KEY in value:
+        return f"{str(value[TYPE_KEY]).rsplit('.', 1)[-1]}(", ")"
+    return {list: ("[", "]"), tuple: ("(", ")")}.get(type(value), ("{", "}"))
+
+
 def ordered(value: Any) -> Any:
     """The items of a collection in a stable order (sets sorted by their repr)."""
     if isinstance(value, (set, frozenset)):
         return sorted(value, key=repr)  # stable order for sets of anything
     return value
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def inline(value: Any, limit: int = 100) -> str:
@@ -142,18 +144,16 @@ def inline(value: Any, limit: int = 100) -> str:
         pass
     except RecursionError:
         out.append("…")
-    return _clip("".join(out), limit)
+    return clip("".join(out), limit)
 
 
 def size_hint(value: Any) -> str:
     """``3 items``, ``2 keys``, ``1,204 chars``: how big a value is, for labels."""
     if isinstance(value, str):
         return f"{len(value):,} chars"
-    if isinstance(value, dict):
-        n = len(value) - (TYPE_KEY in value)
-        return f"{n:,} {'key' if n == 1 else 'keys'}"
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return f"{len(value):,} {'item' if len(value) == 1 else 'items'}"
+    if isinstance(value, (dict, list, tuple, set, frozenset)):
+        n = child_count(value)
+        return f"{n:,} {'key' if isinstance(value, dict) else 'item'}{'s' * (n != 1)}"
     return ""
 
 

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.full_text import full_text
+from tui.keys import bindings_of
 from tui.safe_text import literal
 
 
@@ -24,6 +25,11 @@ class ValueViewer(ModalScreen[None]):
         Binding("j", "scroll_down", "Down", show=False, id="viewer.down"),
         Binding("k", "scroll_up", "Up", show=False, id="viewer.up"),
     ]
+
+    @classmethod
+    def help_sections(cls) -> list[tuple[str, list[Binding]]]:
+        """What ``?`` lists, over the viewer, after the app's bindings."""
+        return [("value viewer", bindings_of(cls))]
 
     def __init__(self, path: str, value: Any) -> None:
         super().__init__()

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
 from tui.commands import ThreadCommands
 from tui.dialogs.value_viewer import ValueViewer
+from tui.keys import bindings_of
 from tui.messages import (
     CheckpointHighlighted,
     CheckpointLoaded,
@@ -34,19 +35,14 @@ from tui.messages import (
     ValueRequested,
 )
 from tui.safe_text import escape_control, literal
-from tui.screens.reads import READS, DebuggerReads, describe_reload
-from tui.widgets.checkpoint_header import CheckpointHeader, describe_error, failed_after
+from tui.screens.debugger_text import NO_THREADS, STATE_KEYS, describe_reload
+from tui.screens.reads import READS, DebuggerReads
+from tui.thread_status import describe_error, failed_after
+from tui.widgets.checkpoint_header import CheckpointHeader
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.state_tree import StateTree
 from tui.widgets.state_view import StateView
 from tui.widgets.threads_table import ThreadsTable
-
-NO_THREADS = (
-    "No threads in this database yet. Run a graph compiled with an AsyncSqliteSaver on this file "
-    "(or `retrace demo`), then open it again."
-)
-
-STATE_KEYS = "enter/v: whole value · space: fold · i: internal channels"
 
 
 class DebuggerScreen(DebuggerReads):
@@ -101,6 +97,13 @@ class DebuggerScreen(DebuggerReads):
         Binding("3", "focus_state", "State", tooltip="Focus the state pane", show=False, id="pane.state"),
     ]
 
+    @classmethod
+    def help_sections(cls) -> list[tuple[str, list[Binding]]]:
+        """What ``?`` lists after the app's bindings: this screen's, its panes', the value viewer's."""
+        parts = [("debugger", cls), ("threads pane", ThreadsTable), ("history pane", HistoryTable)]
+        parts += [("state pane", StateTree), ("value viewer", ValueViewer)]
+        return [(where, bindings_of(part)) for where, part in parts]
+
     def __init__(self, reader: CheckpointReader) -> None:
         super().__init__(reader)
         self.thread: ThreadSummary | None = None
@@ -148,17 +151,9 @@ class DebuggerScreen(DebuggerReads):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        what = READS.get(event.worker.group, "data")
-        message = str(error) if error is not None else "unknown error"
-        if error is not None and not message:
-            message = type(error).__name__
-        self.notify(
-            escape_control(message),
-            title=f"Could not read {what}",
-            severity="error",
-            markup=False,
-            timeout=10,
-        )
+        message = "unknown error" if error is None else str(error) or type(error).__name__
+        title = f"Could not read {READS.get(event.worker.group, 'data')}"
+        self.notify(escape_control(message), title=title, severity="error", markup=False, timeout=10)
         if event.worker.group == "state":
             self.notice("state-pane", f"Could not read this checkpoint: {message}")
 

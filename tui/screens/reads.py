@@ -12,8 +12,10 @@ from textual.screen import Screen
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
 from tui.messages import CheckpointLoaded, HistoryLoaded, ReaderReopened, Reloaded, ThreadsLoaded
-from tui.widgets.checkpoint_header import unfinished_after
-from tui.widgets.paged_table import PAGE_SIZE
+from tui.thread_status import unfinished_after
+
+PAGE_SIZE = 200
+"""Rows per read of threads or history."""
 
 READS = {
     "threads": "threads",
@@ -79,19 +81,3 @@ def writes_of_step(summary: CheckpointSummary, parent_writes: list[PendingWrite]
     if isinstance(task_ids, list):
         return [w for w in parent_writes if w.task_id in task_ids]
     return [w for w in parent_writes if w.task_name in summary.writes]
-
-
-def describe_reload(before: list[ThreadSummary], after: list[ThreadSummary]) -> str:
-    """What a reload found: ``7 threads · 1 new thread, 4 new checkpoints`` or ``… · nothing new``."""
-    old = {t.thread_id: t for t in before}
-    new_threads = sum(t.thread_id not in old for t in after)
-    new_checkpoints = sum(
-        max(0, t.checkpoint_count - (old[t.thread_id].checkpoint_count if t.thread_id in old else 0))
-        for t in after
-    )
-    changed = sum(t.thread_id in old and old[t.thread_id].status != t.status for t in after)
-    counts = ((new_threads, "new thread"), (new_checkpoints, "new checkpoint"))
-    news = [f"{n:,} {what}{'s' * (n != 1)}" for n, what in counts if n]
-    if changed:
-        news.append(f"{changed:,} changed status")
-    return f"{len(after):,} thread{'s' * (len(after) != 1)} · {', '.join(news) or 'nothing new'}"

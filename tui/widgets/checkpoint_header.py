@@ -5,31 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual.theme import Theme
 from textual.widgets import Static
 
 from engine.checkpoint.sqlite import CheckpointSummary, ThreadSummary
+from tui.checkpoint_nodes import nodes_that_ran
 from tui.safe_text import literal
+from tui.thread_status import describe_error, failed_after, is_latest
 from tui.value_format import format_time
-
-
-def describe_error(error: object) -> tuple[str, str, str]:
-    """(type, message, `` in node X`` or "") of a thread's stored error, whatever shape it has."""
-    if not isinstance(error, dict):
-        return "error", str(error), ""
-    node = error.get("node")
-    return str(error.get("type", "error")), str(error.get("message", "")), f" in node {node}" if node else ""
-
-
-def failed_after(thread: ThreadSummary, checkpoint: CheckpointSummary) -> bool:
-    """True when ``checkpoint`` is the last one of a failed thread: the step after it failed."""
-    return thread.status == "error" and checkpoint.checkpoint_id == thread.latest_checkpoint_id
-
-
-def unfinished_after(thread: ThreadSummary, checkpoint: CheckpointSummary) -> bool:
-    """True when the step after ``checkpoint`` did not complete (failed, interrupted or stopped),
-    so the writes recorded against it are pending ones."""
-    unfinished = thread.status in ("error", "interrupted", "pending")
-    return unfinished and checkpoint.checkpoint_id == thread.latest_checkpoint_id
 
 
 class CheckpointHeader(Static):
@@ -37,7 +20,19 @@ class CheckpointHeader(Static):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"checkpoint-header--label", "checkpoint-header--error"}
 
+    shown: tuple[ThreadSummary, CheckpointSummary] | None = None
+    """What the header shows, to show again in a new theme's colours."""
+
+    def on_mount(self) -> None:
+        # The text holds its component styles' colours as it was built: build it again.
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        if self.shown is not None:
+            self.show_checkpoint(*self.shown)
+
     def show_checkpoint(self, thread: ThreadSummary, checkpoint: CheckpointSummary) -> None:
+        self.shown = (thread, checkpoint)
         label = self.get_component_rich_style("checkpoint-header--label", partial=True)
         error = self.get_component_rich_style("checkpoint-header--error", partial=True)
         text = Text(end="")
@@ -50,7 +45,7 @@ class CheckpointHeader(Static):
         text.append("  ")
         field("source", checkpoint.source)
         text.append("\n")
-        nodes = ", ".join(checkpoint.writes) or "nothing"
+        nodes = nodes_that_ran(checkpoint, none="nothing")
         if checkpoint.source == "input":
             field("ran", "nothing: this is the run's input")
         elif checkpoint.source == "update":
@@ -75,7 +70,7 @@ class CheckpointHeader(Static):
                         style=error,
                     )
                 )
-        elif thread.status == "pending" and checkpoint.checkpoint_id == thread.latest_checkpoint_id:
+        elif thread.status == "pending" and is_latest(thread, checkpoint):
             text.append("\n")
             text.append("… the run has not finished: it is still running, or it stopped without an error")
         # Time and ids last: a short terminal cuts the header, and they matter least there.
@@ -89,5 +84,6 @@ class CheckpointHeader(Static):
         self.display = True
 
     def show_nothing(self) -> None:
+        self.shown = None
         self.update(Text(""))
         self.display = False

@@ -10,18 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from engine.checkpoint.sqlite import CheckpointSummary
+from tui.checkpoint_nodes import nodes_that_ran
 from tui.messages import CheckpointHighlighted, MoreHistoryWanted
 from tui.safe_text import literal
 from tui.value_format import format_time
 from tui.widgets.paged_table import PagedTable
-
-
-def nodes_that_ran(checkpoint: CheckpointSummary) -> str:
-    """The nodes whose writes made this checkpoint; ``(input)`` for the checkpoint of an input
-    (in parentheses, so it does not read as a node named ``input``)."""
-    if checkpoint.source == "input":
-        return "(input)"
-    return ", ".join(checkpoint.writes) or "—"
 
 
 class HistoryTable(PagedTable[CheckpointSummary]):
@@ -40,7 +33,7 @@ class HistoryTable(PagedTable[CheckpointSummary]):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"history-table--input"}
 
     thread_id: str = ""
-    """The thread whose checkpoints these are (set by the screen with :meth:`begin`)."""
+    """The thread whose checkpoints these are (set by the screen with :meth:`begin_thread`)."""
 
     def begin_thread(self, thread_id: str) -> None:
         self.thread_id = thread_id
@@ -58,7 +51,7 @@ class HistoryTable(PagedTable[CheckpointSummary]):
         return [
             Text(str(item.step), justify="right"),
             literal(item.source),
-            literal(nodes_that_ran(item), style=style, limit=40),
+            literal(nodes_that_ran(item, none="—"), style=style, limit=40),
             literal(format_time(item.created_at, date=False)),
         ]
 

@@ -8,13 +8,12 @@ from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.theme import Theme
 from textual.widgets import DataTable
 
 T = TypeVar("T")
-
-PAGE_SIZE = 200
-"""Rows per database read."""
 
 
 class PagedTable(DataTable, Generic[T]):
@@ -64,6 +63,15 @@ class PagedTable(DataTable, Generic[T]):
         raise NotImplementedError
 
     # Filling the table.
+
+    def on_mount(self) -> None:
+        # Cells hold their component styles' colours as they were built: build them again.
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        for row, item in enumerate(self.items):
+            for column, cell in enumerate(self.cells(item)):
+                self.update_cell_at(Coordinate(row, column), cell)
 
     def begin(self) -> None:
         """Forget every row (and the column widths they needed): a new list starts loading."""

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
+from textual.theme import Theme
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -23,7 +24,7 @@ from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.sqlite import CheckpointDetail
 from engine.constants import ERROR_CHANNEL, NO_WRITES, START, is_internal_channel
 from tui.messages import ValueRequested
-from tui.safe_text import literal
+from tui.safe_text import clip, literal
 from tui.value_format import (
     MAX_CHILDREN,
     child_count,
@@ -76,6 +77,13 @@ class StateTree(Tree[Entry]):
         self._open: dict[Path, bool] = {}
         self._labels_width = 0
         """The width the labels were cut to fit."""
+
+    def on_mount(self) -> None:
+        # Labels hold their component styles' colours as they were built: build them again.
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        self._rebuild()
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"state-tree--{name}", partial=True)
@@ -252,6 +260,13 @@ class StateTree(Tree[Entry]):
 
     def _label(self, key: str, value: Any, *, error: bool = False, depth: int = 1) -> Text:
         return value_label(key, value, self._style, preview=self._preview_width(key, depth), error=error)
+
+    def render_label(self, node: TreeNode[Entry], base_style: Style, style: Style) -> Text:
+        # A row longer than the pane ends in "…" at its edge rather than being cut off there.
+        label = super().render_label(node, base_style, style)
+        depth = len(node.data.path) if node.data is not None else 1
+        room = self.scrollable_content_region.width - self.guide_depth * (depth - 1)
+        return clip(label, room) if room > 0 else label
 
     # Events and actions.
 

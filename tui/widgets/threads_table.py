@@ -12,13 +12,12 @@ from textual.message import Message
 from engine.checkpoint.sqlite import ThreadSummary
 from tui.messages import MoreThreadsWanted, ThreadHighlighted
 from tui.safe_text import literal
+from tui.thread_status import STATUS_MARKS, status_label
 from tui.value_format import format_time
 from tui.widgets.paged_table import PagedTable
 
 ID_WIDTH = 28
 """Thread ids longer than this are cut in the table (the history pane's title shows them whole)."""
-
-STATUS_MARKS = {"done": "✔", "error": "✖", "interrupted": "⏸", "pending": "…"}
 
 
 class ThreadsTable(PagedTable[ThreadSummary]):
@@ -55,10 +54,9 @@ class ThreadsTable(PagedTable[ThreadSummary]):
         ]
 
     def status_text(self, status: str) -> Text:
-        mark = STATUS_MARKS.get(status, "?")
         component = f"threads-table--{status}"
         style = self.get_component_rich_style(component, partial=True) if status in STATUS_MARKS else ""
-        return literal(f"{mark} {status}", style=style)
+        return literal(status_label(status), style=style)
 
     def highlighted(self, item: ThreadSummary) -> Message:
         return ThreadHighlighted(item)

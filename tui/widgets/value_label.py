@@ -10,6 +10,7 @@ from rich.text import Text
 
 from engine.messages import AIMessage, BaseMessage
 from tui.safe_text import literal
+from tui.thread_status import describe_error
 from tui.value_format import inline, message_role, size_hint, tool_call_text
 
 StyleOf = Callable[[str], Style]
@@ -31,7 +32,7 @@ def value_label(key: str, value: Any, style: StyleOf, *, preview: int, error: bo
             label.append_text(literal(f" → {calls}", style=style("role"), limit=preview))
         return label
     if error and isinstance(value, dict):
-        kind, message = value.get("type", "error"), value.get("message", "")
+        kind, message, _ = describe_error(value)
         label.append_text(literal(f"{kind}: {message}", style=style("error"), limit=preview))
         return label
     hint = size_hint(value)

@@ -1,0 +1,28 @@
+"""What the debugger screen says in words: its pane notices and what a reload found."""
+
+from __future__ import annotations
+
+from engine.checkpoint.sqlite import ThreadSummary
+
+NO_THREADS = (
+    "No threads in this database yet. Run a graph compiled with an AsyncSqliteSaver on this file "
+    "(or `retrace demo`), then open it again."
+)
+
+STATE_KEYS = "enter/v: whole value · space: fold · i: internal channels"
+
+
+def describe_reload(before: list[ThreadSummary], after: list[ThreadSummary]) -> str:
+    """What a reload found: ``7 threads · 1 new thread, 4 new checkpoints`` or ``… · nothing new``."""
+    old = {t.thread_id: t for t in before}
+    new_threads = sum(t.thread_id not in old for t in after)
+    new_checkpoints = sum(
+        max(0, t.checkpoint_count - (old[t.thread_id].checkpoint_count if t.thread_id in old else 0))
+        for t in after
+    )
+    changed = sum(t.thread_id in old and old[t.thread_id].status != t.status for t in after)
+    counts = ((new_threads, "new thread"), (new_checkpoints, "new checkpoint"))
+    news = [f"{n:,} {what}{'s' * (n != 1)}" for n, what in counts if n]
+    if changed:
+        news.append(f"{changed:,} changed status")
+    return f"{len(after):,} thread{'s' * (len(after) != 1)} · {', '.join(news) or 'nothing new'}"
