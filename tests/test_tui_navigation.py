@@ -1,0 +1,221 @@
+"""The debugger driven as a user would: the threads, history and state panes, the keys that move
+between them and through checkpoints, paging, the command palette and help.
+
+Every test waits for the app's workers and messages to finish (``settle``), never for time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from tui.app import RetraceApp
+from tui.commands import RetraceCommands
+from tui.dialogs.help import HelpDialog
+from tui.dialogs.value_viewer import ValueViewer
+from tui.keys import bindings_of
+from tui.screens.debugger import DebuggerScreen
+from tui.widgets.history_table import HistoryTable
+from tui.widgets.paged_table import PagedTable
+from tui.widgets.state_tree import StateTree
+from tui.widgets.threads_table import ThreadsTable
+from tui_helpers import DEMO_ORDER, SIZE, column, open_thread, press, screen_text, settle, state_of
+
+
+# The threads, history and state panes -------------------------------------------------------
+
+
+async def test_threads_are_listed_with_their_status(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ThreadsTable)
+        assert column(table, 1) == DEMO_ORDER
+        statuses = dict(zip(column(table, 1), column(table, 0), strict=True))
+        assert statuses["search-buggy"] == "✖ error"
+        assert {s for t, s in statuses.items() if t != "search-buggy"} == {"✔ done"}
+        assert dict(zip(column(table, 1), column(table, 2), strict=True))["calc-add"] == "5"
+        # Error looks different from done, not only by its word.
+        error_cell = table.get_row_at(DEMO_ORDER.index("search-buggy"))[0]
+        done_cell = table.get_row_at(0)[0]
+        assert error_cell.style != done_cell.style
+
+
+async def test_selecting_a_thread_shows_its_history_newest_first(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        history = app.screen.query_one(HistoryTable)
+        assert column(history, 0) == ["3", "2", "1", "0", "-1"]
+        assert column(history, 1) == ["loop", "loop", "loop", "loop", "input"]
+        # The input checkpoint's "(input)" is dimmed, so it does not read as a node named input.
+        assert column(history, 2) == ["agent", "tools", "agent", "__start__", "(input)"]
+        assert history.get_row_at(4)[2].style != history.get_row_at(0)[2].style
+        assert history.cursor_row == 0
+        header, labels = state_of(app)
+        assert "step 3" in header
+        assert any("ai" in label and "10 + 20 = 30" in label for label in labels)
+
+
+async def test_brackets_and_jk_step_through_checkpoints_from_any_pane(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        history = app.screen.query_one(HistoryTable)
+
+        await press(pilot, "left_square_bracket", "left_square_bracket")  # from the threads pane
+        assert history.cursor_row == 2
+        header, labels = state_of(app)
+        assert "step 1" in header
+        assert any("ai" in label and "→ add(a=10.0, b=20.0)" in label for label in labels)
+        assert not any("10 + 20 = 30" in label for label in labels)
+
+        await press(pilot, "3", "right_square_bracket")  # from the state pane
+        assert history.cursor_row == 1
+        assert "step 2" in state_of(app)[0]
+
+        await press(pilot, "2", "j", "j")  # j/k in the history pane
+        assert "step 0" in state_of(app)[0]
+        await press(pilot, "k")
+        assert "step 1" in state_of(app)[0]
+        await press(pilot, "enter")
+        assert app.focused is app.screen.query_one(StateTree)
+
+
+async def test_tab_moves_between_panes(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert app.focused is screen.query_one(ThreadsTable)
+        await press(pilot, "tab")
+        assert app.focused is screen.query_one(HistoryTable)
+        await press(pilot, "tab")
+        assert app.focused is screen.query_one(StateTree)
+        footer = screen_text(app).splitlines()[-1]  # the footer follows focus
+        assert "View value" in footer and "Fold" in footer and "Older" in footer
+        await press(pilot, "shift+tab", "shift+tab")
+        assert app.focused is screen.query_one(ThreadsTable)
+        await pilot.click(HistoryTable, offset=(3, 3))  # the mouse works too
+        await settle(pilot)
+        assert app.focused is screen.query_one(HistoryTable)
+
+
+async def test_q_quits(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_history_and_threads_load_in_pages(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tui.screens.reads.PAGE_SIZE", 4)
+    monkeypatch.setattr(PagedTable, "LOAD_AHEAD", 1)
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        threads = app.screen.query_one(ThreadsTable)
+        assert column(threads, 1) == DEMO_ORDER[:4]  # not all of them up front
+        await open_thread(pilot, "calc-two-questions")
+        history = app.screen.query_one(HistoryTable)
+        assert history.row_count == 4
+        await press(pilot, *["left_square_bracket"] * 9)
+        assert column(history, 0) == ["8", "7", "6", "5", "4", "3", "2", "1", "0", "-1"]
+        assert history.cursor_row == 9
+        assert "step -1" in state_of(app)[0]
+        await press(pilot, "1", "end")
+        assert column(threads, 1) == DEMO_ORDER
+
+
+# Help and the command palette ---------------------------------------------------------------
+
+
+async def test_help_lists_every_binding_from_the_binding_data(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpDialog)
+        table = app.screen.query_one(DataTable)
+        rows = set(zip(column(table, 0), column(table, 1), strict=True))
+        for cls in (RetraceApp, DebuggerScreen, ThreadsTable, HistoryTable, StateTree, ValueViewer):
+            for binding in bindings_of(cls):
+                assert (app.get_key_display(binding), binding.tooltip or binding.description) in rows
+        keys = set(column(table, 0))
+        assert {"[", "]", "i", "q", "?", "j", "k", "tab", "v"} <= keys
+        await press(pilot, "escape")
+        assert isinstance(app.screen, DebuggerScreen)
+
+
+async def test_help_scrolls_with_the_keys_its_hint_names(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        table = app.screen.query_one(DataTable)
+
+        async def scroll_after(key: str) -> float:
+            await press(pilot, key)
+            await pilot.wait_for_scheduled_animations()
+            return table.scroll_y
+
+        assert [await scroll_after(key) for key in ("j", "down", "k", "up")] == [1, 2, 1, 0]
+        assert await scroll_after("end") == table.max_scroll_y > 0
+        assert await scroll_after("home") == 0
+        assert await scroll_after("pagedown") > 2
+        assert await scroll_after("pageup") == 0
+        assert "j/k, arrows" in screen_text(app)
+
+
+async def test_help_lists_the_command_palette(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert "Open the command palette" in screen_text(app)
+
+
+async def test_command_palette_offers_the_main_actions(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        provider = RetraceCommands(app.screen)
+        names = {hit.text async for hit in provider.discover()}
+        assert {
+            "Focus the threads pane",
+            "Focus the history pane",
+            "Focus the state pane",
+            "Previous (older) checkpoint",
+            "Next (newer) checkpoint",
+            "Show or hide internal channels (__start__, branch:to:*, join:*)",
+            "Show every key binding",
+            "Quit retrace",
+        } <= names
+        hits = [hit async for hit in provider.search("older checkpoint")]
+        best = max(hits, key=lambda hit: hit.score)
+        assert best.text == "Previous (older) checkpoint"
+        await best.command()
+        await settle(pilot)
+        assert app.screen.query_one(HistoryTable).cursor_row == 1
+        assert "step 2" in state_of(app)[0]
+
+
+async def test_palette_goes_to_a_thread_by_its_id(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p", *"search-buggy")
+        assert "Go to thread search-buggy" in screen_text(app)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, DebuggerScreen)
+        assert app.screen.query_one(ThreadsTable).current.thread_id == "search-buggy"
+        history = app.screen.query_one(HistoryTable)
+        assert history.thread_id == "search-buggy" and app.focused is history
+        assert "The next step failed" in state_of(app)[0]

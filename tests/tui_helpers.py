@@ -1,0 +1,125 @@
+"""Shared helpers for the debugger tests: drive the app with ``Pilot`` and read what it shows.
+
+Every test waits for the app's workers and messages to finish (``settle``), never for time.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, TypedDict
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static, Tree
+from textual.widgets.tree import TreeNode
+from textual.worker import WorkerState
+
+from tui.app import RetraceApp
+from tui.widgets.checkpoint_header import CheckpointHeader
+from tui.widgets.history_table import HistoryTable
+from tui.widgets.state_tree import StateTree
+from tui.widgets.threads_table import ThreadsTable
+
+SIZE = (160, 45)
+DEMO_ORDER = [  # most recently updated first, as the demo writes them
+    "bob_session_1",
+    "alice_session_1",
+    "calc-two-questions",
+    "calc-add",
+    "search-buggy",
+    "search-state-management",
+    "search-fixed",
+]
+
+
+class Note(TypedDict):
+    note: str
+
+
+HOSTILE = "[bold red]x[/]\x1b[2J\nnext"
+HOSTILE_SHOWN = "[bold red]x[/]\\x1b[2J\\nnext"
+
+# Helpers ------------------------------------------------------------------------------------
+
+_BUSY = (WorkerState.PENDING, WorkerState.RUNNING)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until no worker runs and the messages they posted have been handled.
+
+    One key press can start a chain (highlight -> worker -> result -> highlight -> worker), so
+    wait until two passes in a row find nothing running.
+    """
+    app, quiet = pilot.app, 0
+    for _ in range(100):
+        await pilot.pause()
+        if any(w.state in _BUSY for w in app.workers):
+            quiet = 0
+            await app.workers.wait_for_complete()
+        else:
+            quiet += 1
+            if quiet == 2:
+                return
+    raise AssertionError("the app never settled")
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    """Press keys one at a time, letting each one's work finish, as a person typing would."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+def column(table: DataTable, index: int) -> list[str]:
+    return [table.get_row_at(row)[index].plain for row in range(table.row_count)]
+
+
+def tree_labels(tree: Tree | TreeNode) -> list[str]:
+    """Every label made so far (open or not) under the tree or node, depth first."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        for child in node.children:
+            out.append(child.label.plain)
+            walk(child)
+
+    walk(tree.root if isinstance(tree, Tree) else tree)
+    return out
+
+
+def static_text(widget: Static) -> str:
+    content = widget.content
+    return content.plain if hasattr(content, "plain") else str(content)
+
+
+def screen_text(app: RetraceApp) -> str:
+    """The characters on screen, line by line, read from the SVG screenshot."""
+    svg = app.export_screenshot()
+    rows: dict[float, str] = {}
+    for match in re.finditer(r'<text class="[^"]*" x="[^"]*" y="([^"]*)"[^>]*>(.*?)</text>', svg):
+        y = float(match.group(1))
+        rows[y] = rows.get(y, "") + html.unescape(match.group(2)).replace("\xa0", " ")
+    return "\n".join(rows[y] for y in sorted(rows))
+
+
+async def open_thread(pilot: Pilot, thread_id: str) -> None:
+    """Move the threads cursor to ``thread_id`` with j/k and wait for its newest checkpoint."""
+    threads = pilot.app.screen.query_one(ThreadsTable)
+    target = [t.thread_id for t in threads.items].index(thread_id)
+    await press(pilot, "1")
+    while threads.cursor_row != target:
+        await press(pilot, "j" if threads.cursor_row < target else "k")
+    assert pilot.app.screen.query_one(HistoryTable).thread_id == thread_id
+
+
+def section(tree: Tree, heading: str) -> list[str]:
+    """The labels of the state tree's section whose heading starts with ``heading`` (none: [])."""
+    for node in tree.root.children:
+        if node.label.plain.startswith(heading):
+            return [node.label.plain, *tree_labels(node)]
+    return []
+
+
+def state_of(app: RetraceApp) -> tuple[str, list[str]]:
+    screen = app.screen
+    return static_text(screen.query_one(CheckpointHeader)), tree_labels(screen.query_one(StateTree))
