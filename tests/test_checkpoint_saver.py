@@ -134,7 +134,7 @@ async def test_unchanged_channel_is_stored_once(sqlite_saver):
     ))
 
     assert rows["topic"] == 1
-    assert rows["log"] == 4  # the input's [] then each of a, b, c
+    assert rows["log"] == 5  # the default [] (input checkpoint), the input's [], then a, b, c
     history = [s async for s in graph.aget_state_history(cfg("t"))]
     assert len(history) == 5
     assert all(s.values["topic"] == "fixed" for s in history if s.metadata["step"] >= 0)

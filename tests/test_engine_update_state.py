@@ -96,3 +96,34 @@ def test_update_on_an_empty_thread_acts_as_input() -> None:
 def test_update_state_needs_a_checkpointer() -> None:
     with pytest.raises(ValueError, match="checkpointer"):
         calculator_agent.graph.compile().update_state({"configurable": {"thread_id": "x"}}, {})
+
+
+async def test_an_edit_never_replaces_what_the_original_step_recorded(sqlite_saver) -> None:
+    graph = parallel_search.graph.compile(checkpointer=sqlite_saver)
+    config = {"configurable": {"thread_id": "e"}}
+    await graph.ainvoke(parallel_search.initial_state("q"), config)
+    step0 = [s async for s in graph.aget_state_history(config) if s.metadata["step"] == 0][0]
+    step0_id = step0.config["configurable"]["checkpoint_id"]
+    before = await sqlite_saver.reader.get_pending_writes("e", step0_id)
+
+    edited = await graph.aupdate_state(step0.config, {"results": [{"source": "manual"}]}, as_node="web_search")
+
+    after = await sqlite_saver.reader.get_pending_writes("e", step0_id)
+    assert all(w in after for w in before)  # the real web_search write is still there
+    metadata = (await graph.aget_state(edited)).metadata
+    assert metadata["edited_as"] == "web_search"
+    (edit_id,) = metadata["task_ids"]
+    assert edit_id not in {w.task_id for w in before}
+    assert [(w.channel, w.value) for w in after if w.task_id == edit_id and w.channel == "results"] == [
+        ("results", [{"source": "manual"}])
+    ]
+
+
+async def test_stored_checkpoints_show_reducer_defaults_like_get_state(sqlite_saver) -> None:
+    graph = parallel_search.graph.compile(checkpointer=sqlite_saver)
+    config = {"configurable": {"thread_id": "d"}}
+    await graph.ainvoke({"query": "q"}, config)
+    for snapshot in [s async for s in graph.aget_state_history(config)]:
+        stored = await sqlite_saver.reader.get_checkpoint("d", snapshot.config["configurable"]["checkpoint_id"])
+        shown = {k: v for k, v in stored.channel_values.items() if k in snapshot.values}
+        assert shown == snapshot.values

@@ -125,7 +125,7 @@ class SuperStepLoop:
 
     async def _save(
         self, source: str, tasks: Sequence[Task], changed: set[str], next_tasks: Sequence[Task],
-        checkpoint_id: str,
+        checkpoint_id: str, *, edited_as: str | None = None,
     ) -> None:
         metadata = {
             "source": source,
@@ -134,6 +134,14 @@ class SuperStepLoop:
             "writes": {t.name: self.graph.state_keys_written(t) for t in tasks},
             "task_ids": [t.id for t in tasks],
         }
+        if edited_as is not None:
+            metadata["edited_as"] = edited_as
+        # A reducer channel starts with a default ([] for a list) that no write gave a version;
+        # version it once, so the stored checkpoint shows the same values get_state does.
+        for name in self.graph.state_keys:
+            if name not in self.versions and self.channels[name].is_available():
+                self.versions[name] = next_version(None)
+                changed = changed | {name}
         if self.saver is None:
             return
         checkpoint = Checkpoint(
@@ -284,7 +292,9 @@ class SuperStepLoop:
         # update "as tools" on a checkpoint waiting to run tools stands in for that run.
         planned = self._plan(step_id)
         pending = next((t.triggers for t in planned if t.name == node), ())
-        task = Task(task_id(step_id, self.step + 1, node), node, pending)
+        # Its own task id: the node's real task from this checkpoint may have recorded writes
+        # here already, and an edit must never replace them.
+        task = Task(task_id(f"{step_id}|update:{secrets.token_hex(8)}", self.step + 1, node), node, pending)
         if values is not None:
             task.writes = self.graph.update_writes(node, values)
         task.writes += await self.graph.edge_writes(node, task.writes, self.channels, self.config)
@@ -298,7 +308,8 @@ class SuperStepLoop:
         self.step += 1
         self.checkpoint_id = new_checkpoint_id()
         await self._save(
-            "update", [task, *finished], changed, self._plan(self.checkpoint_id), self.checkpoint_id
+            "update", [task, *finished], changed, self._plan(self.checkpoint_id), self.checkpoint_id,
+            edited_as=node,
         )
         assert self.parent_config is not None
         return self.parent_config
