@@ -86,6 +86,7 @@ async def test_r_reopens_a_database_file_that_was_replaced(tmp_path: Path) -> No
         await press(pilot, "r")
         assert column(app.screen.query_one(ThreadsTable), 1) == ["new"]
         assert app.reader is app.screen.reader  # the app closes the file it now reads on exit
+        assert "the file was replaced since it was opened" in screen_text(app)
 
 
 # Theme and terminal size --------------------------------------------------------------------
@@ -142,3 +143,16 @@ async def test_tree_previews_grow_with_the_pane(tmp_path: Path) -> None:
         await pilot.resize_terminal(240, 30)
         await settle(pilot)
         assert len(note_label()) > len(narrow) + 100
+
+
+def test_reload_summary_names_gone_threads_and_a_replaced_file() -> None:
+    from engine.checkpoint.sqlite import ThreadSummary
+    from tui.screens.debugger_text import describe_reload
+
+    def thread(thread_id: str, count: int) -> ThreadSummary:
+        return ThreadSummary(thread_id, count, count - 2, "c", "t0", "t1", "done")
+
+    before = [thread("a", 3), thread("b", 3)]
+    assert describe_reload(before, [thread("a", 5)]) == "1 thread · 2 new checkpoints, 1 thread gone"
+    assert describe_reload(before, before) == "2 threads · nothing new"
+    assert describe_reload(before, before, replaced=True) == "the file was replaced since it was opened · 2 threads"

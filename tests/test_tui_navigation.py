@@ -219,3 +219,12 @@ async def test_palette_goes_to_a_thread_by_its_id(demo_db: Path) -> None:
         history = app.screen.query_one(HistoryTable)
         assert history.thread_id == "search-buggy" and app.focused is history
         assert "The next step failed" in state_of(app)[0]
+
+
+async def test_palette_offers_no_key_panel_that_escape_cannot_close(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Keys" not in titles and "Quit" not in titles
+        assert "Theme" in titles  # Textual's other commands stay

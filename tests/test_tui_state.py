@@ -127,7 +127,53 @@ async def test_an_edited_checkpoint_says_it_was_set_by_hand(tmp_path: Path) -> N
         await open_thread(pilot, "t")
         header = state_of(app)[0]
         assert "edited state set by hand, as if shout had written it" in header
+        assert "not run since" not in header  # shout leads to END: nothing is left to run
         assert column(app.screen.query_one(HistoryTable), 1)[0] == "update"
+
+
+async def test_an_edit_that_leaves_work_says_how_to_go_on(tmp_path: Path) -> None:
+    path = tmp_path / "edited.db"
+    graph = StateGraph(Note).add_node("shout", lambda s: {"note": s["note"] + "!"})
+    graph = graph.add_edge(START, "shout").add_edge("shout", END)
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        compiled = graph.compile(checkpointer=saver)
+        config = {"configurable": {"thread_id": "t"}}
+        await compiled.aupdate_state(config, {"note": "seeded by hand"}, as_node=START)
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "t")
+        header = state_of(app)[0]
+        assert "as if __start__ had written it" in header
+        assert "edited by hand and not run since: ainvoke(None, config) goes on from here" in header
+
+
+async def test_a_node_retried_after_a_failure_shows_both_attempts(tmp_path: Path) -> None:
+    path = tmp_path / "retried.db"
+    broken = {"on": True}
+
+    def flaky(state):
+        if broken["on"]:
+            raise ValueError("model down")
+        return {"note": "flaky ok"}
+
+    graph = StateGraph(Note).add_node("flaky", flaky).add_edge(START, "flaky").add_edge("flaky", END)
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        compiled = graph.compile(checkpointer=saver)
+        config = {"configurable": {"thread_id": "t"}}
+        try:
+            await compiled.ainvoke({"note": "hi"}, config)
+        except ValueError:
+            pass
+        broken["on"] = False
+        await compiled.ainvoke(None, config)
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "t")
+        labels = state_of(app)[1]
+        assert any("flaky  failed once, then succeeded when the step was resumed; wrote note" in l for l in labels)
+        assert any(l.startswith("error  ValueError: model down") for l in labels)
 
 
 async def test_internal_channels_are_hidden_until_toggled(demo_db: Path) -> None:
@@ -148,11 +194,22 @@ async def test_input_checkpoint_with_only_internal_channels_says_so(demo_db: Pat
     app = RetraceApp(demo_db)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        await open_thread(pilot, "search-buggy")  # no reducers: no defaults before the input
+        await press(pilot, "left_square_bracket")
+        header, labels = state_of(app)
+        assert "source input" in header
+        assert "nothing but internal channels; press i to show them" in labels
+
+
+async def test_input_checkpoint_shows_reducer_defaults(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await open_thread(pilot, "calc-add")
         await press(pilot, *["left_square_bracket"] * 4)
         header, labels = state_of(app)
         assert "source input" in header
-        assert "nothing but internal channels; press i to show them" in labels
+        assert "messages (0 items)  []" in labels  # what get_state shows there too
 
 
 # The value viewer ---------------------------------------------------------------------------

@@ -86,6 +86,7 @@ class RetraceApp(App[None]):
         self.push_screen(HelpDialog([("everywhere", bindings_of(type(self))), *screen_sections()]))
 
     def get_system_commands(self, screen: Screen) -> list[SystemCommand]:
-        # RetraceCommands offers Quit (as a binding); keep Textual's others (theme, keys, ...).
-        commands = super().get_system_commands(screen)
-        return [command for command in commands if command.callback != self.action_quit]
+        # RetraceCommands offers Quit (as a binding), and `?` lists the keys (Textual's key panel
+        # squeezes the panes and escape does not close it); keep the others (theme, ...).
+        replaced = {self.action_quit, self.action_show_help_panel, self.action_hide_help_panel}
+        return [command for command in super().get_system_commands(screen) if command.callback not in replaced]

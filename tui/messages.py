@@ -76,6 +76,8 @@ class Reloaded(Message):
     thread_id: str | None
     checkpoints: list[CheckpointSummary]
     history_complete: bool
+    replaced: bool = False
+    """The file had been replaced by another one (deleted and made again) since it was opened."""
 
 
 @dataclass

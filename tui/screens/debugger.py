@@ -205,7 +205,7 @@ class DebuggerScreen(DebuggerReads):
 
     def on_reloaded(self, message: Reloaded) -> None:
         threads = self.query_one(ThreadsTable)
-        summary = describe_reload(threads.items, message.threads)
+        summary = describe_reload(threads.items, message.threads, replaced=message.replaced)
         selected = self.thread.thread_id if self.thread is not None else None
         threads.replace(
             message.threads, complete=message.threads_complete, keep=lambda t: t.thread_id == selected

@@ -12,17 +12,33 @@ NO_THREADS = (
 STATE_KEYS = "enter/v: whole value · space: fold · i: internal channels"
 
 
-def describe_reload(before: list[ThreadSummary], after: list[ThreadSummary]) -> str:
-    """What a reload found: ``7 threads · 1 new thread, 4 new checkpoints`` or ``… · nothing new``."""
+def plural(n: int) -> str:
+    return "s" * (n != 1)
+
+
+def describe_reload(before: list[ThreadSummary], after: list[ThreadSummary], *, replaced: bool = False) -> str:
+    """What a reload found: ``7 threads · 1 new thread, 4 new checkpoints`` or ``… · nothing new``;
+    a file that was made anew says so and is not compared with the old one."""
+    total = f"{len(after):,} thread{plural(len(after))}"
+    if replaced:
+        return f"the file was replaced since it was opened · {total}"
     old = {t.thread_id: t for t in before}
     new_threads = sum(t.thread_id not in old for t in after)
     new_checkpoints = sum(
         max(0, t.checkpoint_count - (old[t.thread_id].checkpoint_count if t.thread_id in old else 0))
         for t in after
     )
+    gone = len(old.keys() - {t.thread_id for t in after})
     changed = sum(t.thread_id in old and old[t.thread_id].status != t.status for t in after)
-    counts = ((new_threads, "new thread"), (new_checkpoints, "new checkpoint"))
-    news = [f"{n:,} {what}{'s' * (n != 1)}" for n, what in counts if n]
+    news = [
+        text
+        for n, text in (
+            (new_threads, f"{new_threads:,} new thread{plural(new_threads)}"),
+            (new_checkpoints, f"{new_checkpoints:,} new checkpoint{plural(new_checkpoints)}"),
+            (gone, f"{gone:,} thread{plural(gone)} gone"),
+        )
+        if n
+    ]
     if changed:
         news.append(f"{changed:,} changed status")
-    return f"{len(after):,} thread{'s' * (len(after) != 1)} · {', '.join(news) or 'nothing new'}"
+    return f"{total} · {', '.join(news) or 'nothing new'}"

@@ -58,8 +58,10 @@ class DebuggerReads(Screen[None]):
     async def reload(self, thread_count: int, thread_id: str | None, checkpoint_count: int) -> None:
         """Open the file again (a script may have deleted and re-made it), then read the threads
         and ``thread_id``'s history, at least as many rows as are loaded."""
+        replaced = False
         if self.reader.path is not None:
             stale, self.reader = self.reader, await CheckpointReader.open(self.reader.path)
+            replaced = stale.file_id != self.reader.file_id
             self.post_message(ReaderReopened(self.reader))
             await stale.close()
         thread_limit, history_limit = max(PAGE_SIZE, thread_count), max(PAGE_SIZE, checkpoint_count)
@@ -68,7 +70,9 @@ class DebuggerReads(Screen[None]):
         if thread_id is not None:
             checkpoints = await self.reader.list_checkpoints(thread_id, limit=history_limit)
         complete = len(checkpoints) < history_limit
-        self.post_message(Reloaded(threads, len(threads) < thread_limit, thread_id, checkpoints, complete))
+        self.post_message(
+            Reloaded(threads, len(threads) < thread_limit, thread_id, checkpoints, complete, replaced)
+        )
 
 
 def writes_of_step(summary: CheckpointSummary, parent_writes: list[PendingWrite]) -> list[PendingWrite]:

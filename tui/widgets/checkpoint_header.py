@@ -49,7 +49,8 @@ class CheckpointHeader(Static):
         if checkpoint.source == "input":
             field("ran", "nothing: this is the run's input")
         elif checkpoint.source == "update":
-            field("edited", f"state set by hand, as if {nodes} had written it")
+            edited_as = checkpoint.metadata.get("edited_as")
+            field("edited", f"state set by hand, as if {edited_as or nodes} had written it")
         else:
             field("ran", nodes)
         text.append("  →  ")
@@ -70,6 +71,9 @@ class CheckpointHeader(Static):
                         style=error,
                     )
                 )
+        elif thread.status == "pending" and is_latest(thread, checkpoint) and checkpoint.source == "update":
+            text.append("\n")
+            text.append("… edited by hand and not run since: ainvoke(None, config) goes on from here")
         elif thread.status == "pending" and is_latest(thread, checkpoint):
             text.append("\n")
             text.append("… the run has not finished: it is still running, or it stopped without an error")

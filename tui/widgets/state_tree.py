@@ -180,7 +180,12 @@ class StateTree(Tree[Entry]):
         by_task: dict[str, list[PendingWrite]] = defaultdict(list)  # task id -> its writes
         for write in writes:
             by_task[write.task_id].append(write)
-        tasks = f"by {len(by_task)} task{'s' * (len(by_task) != 1)}"
+        finished = sum(any(w.idx >= 0 for w in ws) for ws in by_task.values())
+        failed = len(by_task) - finished
+        if failed:
+            tasks = f"by {finished} finished task{'s' * (finished != 1)}, {failed} failed"
+        else:
+            tasks = f"by {finished} task{'s' * (finished != 1)}"
         section = self._heading(path, title, f"{tasks} {note}".strip())
         for task_id, task_writes in by_task.items():
             self._add_task_writes(section, (*path, task_id), task_writes)
@@ -192,10 +197,17 @@ class StateTree(Tree[Entry]):
     def _add_task_writes(self, section: TreeNode[Entry], path: Path, writes: list[PendingWrite]) -> None:
         task_name = writes[0].task_name
         failed = any(w.channel == ERROR_CHANNEL for w in writes)
+        # Error rows sit at index -1 beside the rows of a later successful attempt.
+        succeeded = any(w.idx >= 0 for w in writes)
         real = [w for w in writes if w.channel != NO_WRITES]
         visible = [w for w in real if self.show_internal or not is_internal_channel(w.channel)]
         label = literal(task_name, style=self._style("key"))
-        if failed:
+        if failed and succeeded:
+            label.append("  failed once, then succeeded when the step was resumed; wrote ", style=self._style("muted"))
+            label.append_text(
+                literal(", ".join(w.channel for w in visible if w.channel != ERROR_CHANNEL) or "nothing")
+            )
+        elif failed:
             label.append("  failed", style=self._style("error"))
         elif not real:
             label.append("  finished without writing anything", style=self._style("muted"))

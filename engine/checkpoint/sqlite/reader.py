@@ -125,6 +125,8 @@ class CheckpointReader:
         self.strict = strict
         self.path: Path | None = None
         """The file :meth:`open` opened (to open it again when it has been replaced)."""
+        self.file_id: tuple[int, int] | None = None
+        """(device, inode) of that file when opened: another value later means it was replaced."""
 
     @classmethod
     async def open(cls, path: str | Path) -> CheckpointReader:
@@ -135,6 +137,8 @@ class CheckpointReader:
         """
         reader = cls(await open_database(path, create=False))
         reader.path = Path(path)
+        stat = reader.path.stat()
+        reader.file_id = (stat.st_dev, stat.st_ino)
         return reader
 
     async def close(self) -> None:
