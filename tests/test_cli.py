@@ -85,6 +85,9 @@ def test_history_table_and_json(demo_db: Path) -> None:
     rows = json.loads(runner.invoke(main, ["history", str(demo_db), "calc-add", "--json"]).output)
     for row in rows:  # piped output keeps whole ids, whatever the terminal width
         assert row["checkpoint_id"] in table.output
+    lines = {line.split()[0]: line.split() for line in table.output.splitlines()[1:]}
+    assert lines["3"][-1] == rows[1]["checkpoint_id"]  # the parent column shows forks too
+    assert lines["-1"][-1] == "-"
     assert [r["step"] for r in rows] == [3, 2, 1, 0, -1]
     assert [r["nodes"] for r in rows] == [["agent"], ["tools"], ["agent"], ["__start__"], []]
     assert rows[-1]["source"] == "input"

@@ -173,10 +173,10 @@ def history(path: Path, thread: str, as_json: bool, limit: int | None) -> None:
         ))
         return
     _print_table(
-        ["step", "source", "nodes", "next", "created", "checkpoint"],
+        ["step", "source", "nodes", "next", "created", "checkpoint", "parent"],
         [
             [c.step, c.source, nodes_that_ran(c, none="-"), ", ".join(c.next) or "-",
-             c.created_at, c.checkpoint_id]
+             c.created_at, c.checkpoint_id, c.parent_checkpoint_id or "-"]
             for c in checkpoints
         ],
     )
