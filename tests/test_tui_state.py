@@ -217,14 +217,15 @@ async def test_input_checkpoint_shows_reducer_defaults(demo_db: Path) -> None:
 
 async def test_value_viewer_shows_a_value_whole(demo_db: Path) -> None:
     app = RetraceApp(demo_db)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await open_thread(pilot, "search-buggy")
         await press(pilot, "3")
         tree = app.screen.query_one(StateTree)
         assert tree.cursor_node is not None and tree.cursor_node.data.path == ("state",)
-        await press(pilot, "v")  # a heading has no value: nothing opens
+        await press(pilot, "v")  # a heading has no value: nothing opens, and it says why
         assert not isinstance(app.screen, ValueViewer)
+        assert "That is a heading: move to a value (j/k), then press v" in screen_text(app)
         await press(pilot, "j", "enter")
         assert isinstance(app.screen, ValueViewer)
         assert static_text(app.screen.query_one("#value-text", Static)) == "concurrency"

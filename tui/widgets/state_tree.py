@@ -298,5 +298,6 @@ class StateTree(Tree[Entry]):
     def action_view_value(self) -> None:
         node = self.cursor_node
         if node is None or node.data is None or not node.data.is_value:
+            self.notify("That is a heading: move to a value (j/k), then press v", timeout=3)
             return
         self.post_message(ValueRequested(node.data.title or "value", node.data.value))
