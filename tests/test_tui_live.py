@@ -27,6 +27,7 @@ from tui_helpers import (
     settle,
     state_of,
     tree_labels,
+    shout_graph,
 )
 
 
@@ -35,8 +36,7 @@ from tui_helpers import (
 
 async def test_r_reloads_what_another_process_wrote(tmp_path: Path) -> None:
     path = tmp_path / "live.db"
-    graph = StateGraph(Note).add_node("shout", lambda s: {"note": s["note"] + "!"})
-    graph = graph.add_edge(START, "shout").add_edge("shout", END)
+    graph = shout_graph()
 
     async def run(thread_id: str) -> None:
         async with AsyncSqliteSaver.from_conn_string(path) as saver:
@@ -67,8 +67,7 @@ async def test_r_reloads_what_another_process_wrote(tmp_path: Path) -> None:
 
 async def test_r_reopens_a_database_file_that_was_replaced(tmp_path: Path) -> None:
     path = tmp_path / "remade.db"
-    graph = StateGraph(Note).add_node("shout", lambda s: {"note": s["note"] + "!"})
-    graph = graph.add_edge(START, "shout").add_edge("shout", END)
+    graph = shout_graph()
 
     async def run(*thread_ids: str) -> None:
         async with AsyncSqliteSaver.from_conn_string(path) as saver:

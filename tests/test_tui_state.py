@@ -29,6 +29,7 @@ from tui_helpers import (
     settle,
     state_of,
     static_text,
+    shout_graph,
 )
 
 
@@ -114,8 +115,7 @@ async def test_a_fork_shows_its_own_writes_not_the_original_runs(tmp_path: Path)
 
 async def test_an_edited_checkpoint_says_it_was_set_by_hand(tmp_path: Path) -> None:
     path = tmp_path / "edited.db"
-    graph = StateGraph(Note).add_node("shout", lambda s: {"note": s["note"] + "!"})
-    graph = graph.add_edge(START, "shout").add_edge("shout", END)
+    graph = shout_graph()
     async with AsyncSqliteSaver.from_conn_string(path) as saver:
         compiled = graph.compile(checkpointer=saver)
         config = {"configurable": {"thread_id": "t"}}
@@ -133,8 +133,7 @@ async def test_an_edited_checkpoint_says_it_was_set_by_hand(tmp_path: Path) -> N
 
 async def test_an_edit_that_leaves_work_says_how_to_go_on(tmp_path: Path) -> None:
     path = tmp_path / "edited.db"
-    graph = StateGraph(Note).add_node("shout", lambda s: {"note": s["note"] + "!"})
-    graph = graph.add_edge(START, "shout").add_edge("shout", END)
+    graph = shout_graph()
     async with AsyncSqliteSaver.from_conn_string(path) as saver:
         compiled = graph.compile(checkpointer=saver)
         config = {"configurable": {"thread_id": "t"}}

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import WorkerState
 
+from engine.graph import END, START, StateGraph
 from tui.app import RetraceApp
 from tui.widgets.checkpoint_header import CheckpointHeader
 from tui.widgets.history_table import HistoryTable
@@ -123,3 +124,9 @@ def section(tree: Tree, heading: str) -> list[str]:
 def state_of(app: RetraceApp) -> tuple[str, list[str]]:
     screen = app.screen
     return static_text(screen.query_one(CheckpointHeader)), tree_labels(screen.query_one(StateTree))
+
+
+def shout_graph() -> StateGraph:
+    """START -> shout -> END on a one-key state: the smallest graph that makes checkpoints."""
+    graph = StateGraph(Note).add_node("shout", lambda s: {"note": s["note"] + "!"})
+    return graph.add_edge(START, "shout").add_edge("shout", END)
