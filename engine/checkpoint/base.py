@@ -23,10 +23,6 @@ from engine.checkpoint.serde import JsonSerializer
 RunnableConfig = dict[str, Any]
 """``{"configurable": {"thread_id": str, "checkpoint_ns": str, "checkpoint_id": str}, ...}``"""
 
-ThreadStatus = str
-"""One of ``"done"``, ``"interrupted"``, ``"error"``, ``"pending"``."""
-
-
 @dataclass(frozen=True)
 class Checkpoint:
     """One super-step's snapshot of every channel.

@@ -19,9 +19,6 @@ from engine.checkpoint.serde import JsonSerializer
 from engine.checkpoint.sqlite.schema import open_database
 from engine.errors import CheckpointStoreError, SerializationError
 
-THREAD_STATUSES = ("done", "interrupted", "error", "pending")
-
-
 @dataclass(frozen=True)
 class ThreadSummary:
     """One row of the ``threads`` table; times are ISO 8601 strings in UTC.
@@ -106,6 +103,7 @@ _SUMMARY_COLUMNS = (
     "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, step, source, created_at, "
     "next_nodes, metadata"
 )
+_DETAIL_COLUMNS = f"{_SUMMARY_COLUMNS}, channel_versions, versions_seen, pending_sends"
 
 
 class CheckpointReader:
@@ -241,14 +239,21 @@ class CheckpointReader:
 
         Page with ``before`` (a checkpoint id: only older ones) or ``offset`` (rows to skip).
         """
-        sql = f"SELECT {_SUMMARY_COLUMNS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
-        params: list[Any] = [thread_id, checkpoint_ns]
+        rows = await self._page(_SUMMARY_COLUMNS, thread_id, checkpoint_ns, limit, before, offset)
+        return [self._summary(row) for row in rows]
+
+    async def _page(
+        self, columns: str, thread_id: str, ns: str, limit: int | None, before: str | None, offset: int = 0
+    ) -> list[tuple]:
+        """Checkpoint rows newest first: ``limit`` of them, older than ``before``, after ``offset``."""
+        sql = f"SELECT {columns} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
+        params: list[Any] = [thread_id, ns]
         if before is not None:
             sql += " AND checkpoint_id < ?"
             params.append(before)
         sql += " ORDER BY checkpoint_id DESC LIMIT ? OFFSET ?"
         params += [-1 if limit is None else limit, offset]
-        return [self._summary(row) for row in await self._fetchall(sql, tuple(params))]
+        return await self._fetchall(sql, tuple(params))
 
     async def get_checkpoint(
         self, thread_id: str, checkpoint_id: str | None = None, *, checkpoint_ns: str = ""
@@ -258,10 +263,7 @@ class CheckpointReader:
         Raises:
             CheckpointNotFoundError: no such checkpoint.
         """
-        sql = (
-            f"SELECT {_SUMMARY_COLUMNS}, channel_versions, versions_seen, pending_sends "
-            "FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
-        )
+        sql = f"SELECT {_DETAIL_COLUMNS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
         params: tuple[Any, ...] = (thread_id, checkpoint_ns)
         if checkpoint_id is None:
             sql += " ORDER BY checkpoint_id DESC LIMIT 1"
@@ -273,22 +275,30 @@ class CheckpointReader:
             raise CheckpointNotFoundError(
                 f"thread {thread_id!r} has no checkpoint {checkpoint_id or '(none at all)'}"
             )
-        row = rows[0]
+        return await self._detail(rows[0])
+
+    async def list_checkpoint_details(
+        self, thread_id: str, *, checkpoint_ns: str = "", limit: int = 100, before: str | None = None
+    ) -> list[CheckpointDetail]:
+        """Like :meth:`list_checkpoints`, with each checkpoint's channel values."""
+        rows = await self._page(_DETAIL_COLUMNS, thread_id, checkpoint_ns, limit, before)
+        return [await self._detail(row) for row in rows]
+
+    async def _detail(self, row: tuple) -> CheckpointDetail:
         summary = self._summary(row)
-        versions = self._json(row[9], {})
         # CROSS JOIN fixes the loop order: one primary-key lookup per channel, instead of a scan
         # of the thread's values that the planner otherwise picks (75 ms at 100k checkpoints).
         values_rows = await self._fetchall(
             "SELECT cv.channel, cv.value FROM json_each(?) AS v CROSS JOIN channel_values AS cv "
             "ON cv.thread_id = ? AND cv.checkpoint_ns = ? AND cv.channel = v.key "
             "AND cv.version = v.value",
-            (row[9], thread_id, checkpoint_ns),
+            (row[9], summary.thread_id, summary.checkpoint_ns),
         )
         sends = self._decode(row[11])
         return CheckpointDetail(
             summary=summary,
             channel_values={channel: self._decode(raw) for channel, raw in values_rows},
-            channel_versions=versions,
+            channel_versions=self._json(row[9], {}),
             versions_seen=self._json(row[10], {}),
             pending_sends=sends if isinstance(sends, list) else [],
         )

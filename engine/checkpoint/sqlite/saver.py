@@ -113,9 +113,11 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
             detail = await self.reader.get_checkpoint(thread_id, checkpoint_id, checkpoint_ns=ns)
         except CheckpointNotFoundError:
             return None
-        writes = await self.reader.get_pending_writes(
-            thread_id, detail.summary.checkpoint_id, checkpoint_ns=ns
-        )
+        return await self._with_writes(detail)
+
+    async def _with_writes(self, detail: CheckpointDetail) -> CheckpointTuple:
+        s = detail.summary
+        writes = await self.reader.get_pending_writes(s.thread_id, s.checkpoint_id, checkpoint_ns=s.checkpoint_ns)
         return self._tuple(detail, writes)
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
@@ -134,26 +136,24 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
     ) -> AsyncIterator[CheckpointTuple]:
         thread_id, ns = config_thread_id(config), config_checkpoint_ns(config)
         cursor = config_checkpoint_id(before) if before else None
-        yielded = 0
-        while True:
+        remaining = limit
+        while remaining is None or remaining > 0:
+            # Without a filter, read no more rows than the caller still wants.
+            page = _PAGE if remaining is None or filter else min(_PAGE, remaining)
             async with self._lock:
-                summaries = await self.reader.list_checkpoints(
-                    thread_id, checkpoint_ns=ns, limit=_PAGE, before=cursor
+                details = await self.reader.list_checkpoint_details(
+                    thread_id, checkpoint_ns=ns, limit=page, before=cursor
                 )
                 tuples = [
-                    await self._load(thread_id, ns, s.checkpoint_id)
-                    for s in summaries
-                    if metadata_matches(s.metadata, filter)
+                    await self._with_writes(d) for d in details if metadata_matches(d.summary.metadata, filter)
                 ]
-            for item in tuples:
-                if limit is not None and yielded >= limit:
-                    return
-                if item is not None:
-                    yielded += 1
-                    yield item
-            if len(summaries) < _PAGE:
+            for item in tuples[:remaining]:
+                yield item
+            if remaining is not None:
+                remaining -= min(len(tuples), remaining)
+            if len(details) < page:
                 return
-            cursor = summaries[-1].checkpoint_id
+            cursor = details[-1].summary.checkpoint_id
 
     def _write_rows(self, thread_id: str, ns: str, checkpoint_id: str, writes: Sequence[PendingWrite]) -> list[tuple]:
         return [
