@@ -16,6 +16,7 @@ from engine.checkpoint.sqlite import CheckpointReader
 from engine.errors import CheckpointStoreError
 from tui.commands import RetraceCommands
 from tui.dialogs.help import HelpDialog
+from tui.guard import Guarded
 from tui.keys import bindings_of
 from tui.messages import DatabaseFailed, DatabaseOpened, ReaderReopened
 from tui.safe_text import escape_control
@@ -23,7 +24,7 @@ from tui.screens.debugger import DebuggerScreen
 from tui.screens.open_error import OpenErrorScreen
 
 
-class RetraceApp(App[None]):
+class RetraceApp(Guarded, App[None]):
     """Opens ``db_path`` in a worker (never creating it), then shows the debugger or why it could not."""
 
     CSS_PATH = "retrace.tcss"
@@ -44,6 +45,8 @@ class RetraceApp(App[None]):
         self.reader: CheckpointReader | None = None
         """The reader the screens use, closed on exit."""
         self.sub_title = escape_control(str(db_path))
+        self.failures: list[Exception] = []
+        """Errors of handlers that were shown to the user instead of ending the app."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Opening {escape_control(str(self.db_path))}…"), id="opening")

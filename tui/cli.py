@@ -7,6 +7,7 @@ ends with a one-line message on stderr and exit code 2, and leaves the file unto
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sys
 import textwrap
@@ -16,28 +17,52 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from engine.checkpoint.serde import jsonable
 from engine.checkpoint.sqlite import CheckpointReader
-from engine.errors import CheckpointStoreError, NotARetraceDatabaseError
+from engine.errors import (
+    CheckpointStoreError,
+    NotARetraceDatabaseError,
+    SerializationError,
+)
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.safe_text import escape_control
+from tui.thread_status import DAMAGED_MARK
 
 T = TypeVar("T")
 DEFAULT_DEMO_DB = "retrace-demo.db"
 
 
+MAX_ERROR_CHARS = 2000
+"""An error line is cut to this many characters (its text can quote the database)."""
+MAX_LIMIT = 1_000_000_000
+
+
 def fail(message: str) -> NoReturn:
-    click.echo(f"retrace: error: {message}", err=True)
+    """One line on stderr, neutralised (it can quote bytes of the file), and exit code 2."""
+    click.echo(f"retrace: error: {escape_control(message, limit=MAX_ERROR_CHARS)}", err=True)
     sys.exit(2)
 
 
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
-    """Run an async CLI step; turn store errors into a one-line message and exit code 2."""
+    """Run an async CLI step; turn every error into a one-line message and exit code 2."""
     try:
         return asyncio.run(coro_fn())
     except CheckpointStoreError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    except Exception as exc:  # a bug of ours still ends in one line, never a traceback
+        fail(f"unexpected {type(exc).__name__}: {exc} (a bug in retrace; please report it)")
+
+
+def print_json(data: Any) -> None:
+    """Valid JSON, ASCII only (so no control character reaches the terminal raw): values in
+    the stored tagged form, an unreadable one as ``{"__undecodable__": reason, ...}``."""
+    try:
+        text = json.dumps(jsonable(data), indent=2, allow_nan=False)
+    except (SerializationError, RecursionError, ValueError) as exc:
+        fail(f"cannot print this as JSON: {exc}")
+    click.echo(text)
 
 
 async def _read(path: Path, query: Callable[[CheckpointReader], Awaitable[T]]) -> T:
@@ -48,7 +73,10 @@ async def _read(path: Path, query: Callable[[CheckpointReader], Awaitable[T]]) -
 def _open_debugger(path: Path) -> None:
     from tui.app import RetraceApp
 
-    RetraceApp(path).run()
+    app = RetraceApp(path)
+    app.run()
+    if app.return_code:  # the app died (Textual printed why): say so with the exit code too
+        sys.exit(app.return_code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,6 +132,11 @@ def open_command(path: Path) -> None:
     _open_debugger(path)
 
 
+def _marked(text: str, damage: tuple[str, ...]) -> str:
+    """``⚠ done`` for a row the reader could not fully read (``--json`` lists what)."""
+    return f"{DAMAGED_MARK} {text}" if damage else text
+
+
 def _print_table(columns: list[str], rows: list[list[Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -115,7 +148,7 @@ def _print_table(columns: list[str], rows: list[list[Any]]) -> None:
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(Text(escape_control("" if v is None else str(v))) for v in row))
+        table.add_row(*(Text(escape_control("" if v is None else str(v), limit=MAX_ERROR_CHARS)) for v in row))
     console.print(table)
 
 
@@ -126,14 +159,14 @@ def threads(path: Path, as_json: bool) -> None:
     """List the threads of a checkpoint database, most recently updated first."""
     found = run(lambda: _read(path, lambda r: r.list_threads()))
     if as_json:
-        click.echo(json.dumps([t.__dict__ for t in found], indent=2, default=str))
+        print_json([dataclasses.asdict(t) | {"damage": list(t.damage)} for t in found])
         return
     if not found:
         click.echo(f"{path} has no threads yet")
         return
     _print_table(
         ["thread", "checkpoints", "latest step", "updated", "status"],
-        [[t.thread_id, t.checkpoint_count, t.latest_step, t.updated_at, t.status] for t in found],
+        [[t.thread_id, t.checkpoint_count, t.latest_step, t.updated_at, _marked(t.status, t.damage)] for t in found],
     )
 
 
@@ -141,7 +174,8 @@ def threads(path: Path, as_json: bool) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.argument("thread")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show only the newest N checkpoints.")
+@click.option("--limit", type=click.IntRange(min=1, max=MAX_LIMIT), default=None,
+              help="Show only the newest N checkpoints.")
 def history(path: Path, thread: str, as_json: bool, limit: int | None) -> None:
     """List a thread's checkpoints, newest first."""
 
@@ -154,28 +188,25 @@ def history(path: Path, thread: str, as_json: bool, limit: int | None) -> None:
     if checkpoints is None:
         fail(f"thread {thread!r} is not in {path}; `retrace threads {path}` lists the threads")
     if as_json:
-        click.echo(json.dumps(
-            [
-                {
-                    "checkpoint_id": c.checkpoint_id,
-                    "parent_checkpoint_id": c.parent_checkpoint_id,
-                    "step": c.step,
-                    "source": c.source,
-                    "nodes": sorted(c.writes),
-                    "writes": c.writes,
-                    "next": list(c.next),
-                    "created_at": c.created_at,
-                }
-                for c in checkpoints
-            ],
-            indent=2,
-            default=str,
-        ))
+        print_json([
+            {
+                "checkpoint_id": c.checkpoint_id,
+                "parent_checkpoint_id": c.parent_checkpoint_id,
+                "step": c.step,
+                "source": c.source,
+                "nodes": sorted(c.writes),
+                "writes": c.writes,
+                "next": list(c.next),
+                "created_at": c.created_at,
+                "damage": list(c.damage),
+            }
+            for c in checkpoints
+        ])
         return
     _print_table(
         ["step", "source", "nodes", "next", "created", "checkpoint", "parent"],
         [
-            [c.step, c.source, nodes_that_ran(c, none="-"), ", ".join(c.next) or "-",
+            [c.step, _marked(c.source, c.damage), nodes_that_ran(c, none="-"), ", ".join(c.next) or "-",
              c.created_at, c.checkpoint_id, c.parent_checkpoint_id or "-"]
             for c in checkpoints
         ],

@@ -31,6 +31,17 @@ def unfinished_after(thread: ThreadSummary, checkpoint: CheckpointSummary) -> bo
     return thread.status in ("error", "interrupted", "pending") and is_latest(thread, checkpoint)
 
 
+DAMAGED_MARK = "⚠"
+
+
+def describe_damage(damage: tuple[str, ...], *, most: int = 3) -> str:
+    """``damaged: step is not a whole number ('x'); ...`` for a row the reader could not fully
+    read: its first ``most`` problems, and how many more there are."""
+    shown = "; ".join(damage[:most])
+    more = f" (+{len(damage) - most} more)" if len(damage) > most else ""
+    return f"{DAMAGED_MARK} damaged: {shown}{more}"
+
+
 def describe_error(error: object) -> tuple[str, str, str]:
     """(type, message, `` in node X`` or "") of a stored error, whatever shape it has."""
     if not isinstance(error, dict):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from engine.checkpoint.serde import Undecodable
 from engine.messages import AIMessage, BaseMessage, ToolMessage
 from tui.safe_text import clip
 
@@ -30,6 +31,7 @@ __all__ = [
     "ordered",
     "size_hint",
     "tool_call_text",
+    "unreadable_text",
 ]
 
 MAX_CHILDREN = 500
@@ -53,7 +55,15 @@ def _scalar(value: Any) -> str | None:
         return value.isoformat()
     if isinstance(value, (dt.timedelta, uuid.UUID)):
         return str(value)
+    if isinstance(value, Undecodable):
+        return unreadable_text(value)
     return None
+
+
+def unreadable_text(value: Undecodable) -> str:
+    """``⚠ unreadable: too large to read (52,428,800 bytes); starts: {"type": ...``."""
+    text = f"⚠ unreadable: {value.reason}"
+    return f"{text}; starts: {value.preview}" if value.preview else text
 
 
 def message_role(message: BaseMessage) -> str:

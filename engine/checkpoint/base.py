@@ -49,6 +49,7 @@ class PendingWrite:
     """A value one task wrote to one channel, recorded against the checkpoint it started from.
 
     ``idx`` orders the writes of one task; ``channel`` is ``"__error__"`` for a task's exception.
+    ``damage`` lists what a lenient reader could not read of the stored row (empty when sound).
     """
 
     task_id: str
@@ -56,6 +57,7 @@ class PendingWrite:
     channel: str
     value: Any
     idx: int
+    damage: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,10 @@ Values that JSON cannot hold become objects tagged ``{"__retrace__": "<kind>", .
 never imports, looks up or calls anything named in the data: dataclasses, pydantic models and
 enums come back as instances only if their class was registered with ``allow()``; otherwise they
 come back as plain dicts, so opening an untrusted checkpoint file is safe.
+
+Decoding is strict by default (a malformed value raises :class:`SerializationError`, which is
+what resuming a run needs). ``loads(..., lenient=True)``, what the debugger reads with, puts an
+:class:`Undecodable` placeholder where a value, or one tagged object inside it, cannot be read.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 from engine import messages
 from engine.errors import SerializationError
 
-__all__ = ["TAG", "JsonSerializer", "type_name"]
+__all__ = ["TAG", "JsonSerializer", "Undecodable", "jsonable", "type_name"]
 
 TAG = "__retrace__"
 """Key that marks a JSON object as an encoded non-JSON value."""
@@ -39,6 +43,30 @@ _MESSAGE_TYPES: dict[str, type[messages.BaseMessage]] = {
 }
 _MESSAGE_CLASSES = frozenset(_MESSAGE_TYPES.values())
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+_PREVIEW_CHARS = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class Undecodable:
+    """Stands where a lenient read found a stored value it could not decode.
+
+    Attributes:
+        reason: what was wrong, in words (``"malformed 'uuid' value: ..."``, ``"not valid JSON"``).
+        size: the stored value's length in bytes, when the reader knows it.
+        preview: the start of the stored text (at most a few hundred characters), or ``""``.
+
+    It is never saved back: :meth:`JsonSerializer.dumps` refuses it, so a placeholder cannot
+    silently replace the value it stands for.
+    """
+
+    reason: str
+    size: int | None = None
+    preview: str = ""
+
+
+def _preview(data: Any) -> str:
+    text = data if isinstance(data, str) else repr(data)
+    return text[:_PREVIEW_CHARS]
 
 
 def type_name(obj_or_cls: Any) -> str:
@@ -111,29 +139,50 @@ class JsonSerializer:
         except ValueError as exc:  # e.g. an int past Python's 4,300-digit conversion limit
             raise SerializationError(f"value cannot be serialized: {exc}") from None
 
-    def loads(self, data: bytes | str) -> Any:
+    def loads(self, data: bytes | str, *, lenient: bool = False) -> Any:
         """Decode what ``dumps`` wrote.
 
         Unregistered dataclasses and pydantic models come back as ``{"__type__": name,
         **fields}``, unregistered enum members as ``{"__type__": name, "value": value}``, and
         objects with an unknown tag as the plain dict they are.
 
+        With ``lenient``, nothing is raised: a value that is not UTF-8 JSON comes back as an
+        :class:`Undecodable`, and so does each malformed tagged object inside a value (the rest
+        of the value is kept).
+
         Raises:
-            SerializationError: the data is not UTF-8 or not JSON, a known tag is malformed, or
-                a registered class rejects the stored fields.
+            SerializationError: (not ``lenient``) the data is not text, not UTF-8 or not JSON, a
+                known tag is malformed, or a registered class rejects the stored fields.
         """
+        try:
+            return self._loads(data, lenient)
+        except SerializationError as exc:
+            if not lenient:
+                raise
+            return Undecodable(str(exc), len(data) if isinstance(data, bytes) else None, _preview(data))
+
+    def _loads(self, data: Any, lenient: bool) -> Any:
+        if not isinstance(data, (bytes, str)):
+            raise SerializationError(f"a stored value must be text, not {type(data).__name__}")
         try:
             text = data if isinstance(data, str) else str(data, "utf-8")
         except UnicodeDecodeError as exc:
             raise SerializationError(f"checkpoint value is not valid UTF-8: {exc}") from None
+        hook = self._decode_lenient if lenient else self._decode_object
         try:
-            return json.loads(text, object_hook=self._decode_object)
+            return json.loads(text, object_hook=hook)
         except json.JSONDecodeError as exc:
             raise SerializationError(f"checkpoint value is not valid JSON: {exc}") from None
         except RecursionError:
             raise SerializationError("checkpoint value is nested too deeply to decode") from None
         except ValueError as exc:  # e.g. an int literal past the 4,300-digit conversion limit
             raise SerializationError(f"checkpoint value cannot be decoded: {exc}") from None
+
+    def _decode_lenient(self, obj: dict) -> Any:
+        try:
+            return self._decode_object(obj)
+        except SerializationError as exc:
+            return Undecodable(str(exc), preview=_preview(repr(obj)))
 
     def _decode_object(self, obj: dict) -> Any:
         # json calls this innermost-first, so every nested value is already decoded.
@@ -144,8 +193,9 @@ class JsonSerializer:
         if decoder is not None:
             try:
                 return decoder(obj)
-            except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-                raise SerializationError(f"malformed {kind!r} value {obj!r}: {exc}") from None
+            except Exception as exc:  # the decoders are pure; any failure means bad stored data
+                shown = _preview(repr(obj))
+                raise SerializationError(f"malformed {kind!r} value {shown}: {exc}") from None
         if kind in ("dataclass", "pydantic", "enum"):
             return self._decode_typed(kind, obj)
         return obj
@@ -154,7 +204,7 @@ class JsonSerializer:
         name = obj.get("type")
         key = "value" if kind == "enum" else "fields"
         if not isinstance(name, str) or key not in obj:
-            raise SerializationError(f"malformed {kind!r} value {obj!r}")
+            raise SerializationError(f"malformed {kind!r} value {_preview(repr(obj))}")
         payload = obj[key]
         allowed = self._allowed.get(name)
         if allowed is None or allowed[0] != kind:
@@ -170,14 +220,14 @@ class JsonSerializer:
             if kind == "pydantic":
                 return cls.model_validate(payload)
             return cls(**payload)
-        except (TypeError, ValueError) as exc:
-            raise SerializationError(f"cannot rebuild {name} from {payload!r}: {exc}") from None
+        except Exception as exc:  # a registered class's own validation, whatever it raises
+            raise SerializationError(f"cannot rebuild {name} from {_preview(repr(payload))}: {exc}") from None
 
 
-def _encode(value: Any) -> Any:
+def _encode(value: Any, shown: bool = False) -> Any:
     # Enum before the natives: IntEnum/StrEnum members are ints/strs too.
     if isinstance(value, Enum):
-        return {TAG: "enum", "type": type_name(value), "value": _encode(value.value)}
+        return {TAG: "enum", "type": type_name(value), "value": _encode(value.value, shown)}
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -186,16 +236,16 @@ def _encode(value: Any) -> Any:
         text = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
         return {TAG: "float", "value": text}
     if isinstance(value, list):
-        return [_encode(v) for v in value]
+        return [_encode(v, shown) for v in value]
     if isinstance(value, dict):
         if all(isinstance(k, str) for k in value) and TAG not in value:
-            return {k: _encode(v) for k, v in value.items()}
-        return {TAG: "dict", "items": [[_encode(k), _encode(v)] for k, v in value.items()]}
+            return {k: _encode(v, shown) for k, v in value.items()}
+        return {TAG: "dict", "items": [[_encode(k, shown), _encode(v, shown)] for k, v in value.items()]}
     if isinstance(value, tuple):
-        return {TAG: "tuple", "items": [_encode(v) for v in value]}
+        return {TAG: "tuple", "items": [_encode(v, shown) for v in value]}
     if isinstance(value, (set, frozenset)):
         # Sets have no order; sort by JSON text so equal sets give equal bytes.
-        items = sorted((_encode(v) for v in value), key=_compact)
+        items = sorted((_encode(v, shown) for v in value), key=_compact)
         return {TAG: "frozenset" if isinstance(value, frozenset) else "set", "items": items}
     if isinstance(value, (bytes, bytearray)):
         kind = "bytearray" if isinstance(value, bytearray) else "bytes"
@@ -215,20 +265,38 @@ def _encode(value: Any) -> Any:
         return {TAG: "decimal", "value": str(value)}
     # Exact classes only: a user subclass may add fields, so it is stored as a dataclass.
     if type(value) in _MESSAGE_CLASSES:
-        return {TAG: "message", "type": value.type, "fields": _encode(_field_values(value))}
+        return {TAG: "message", "type": value.type, "fields": _encode(_field_values(value), shown)}
     cls = type(value)
     if _is_pydantic_model(cls) and callable(getattr(value, "model_dump", None)):
         # by_alias: model_validate expects aliases by default, so aliased models round-trip.
         fields = value.model_dump(mode="python", by_alias=True)
-        return {TAG: "pydantic", "type": type_name(cls), "fields": _encode(fields)}
+        return {TAG: "pydantic", "type": type_name(cls), "fields": _encode(fields, shown)}
+    if cls is Undecodable and shown:
+        return {"__undecodable__": value.reason, "size": value.size, "preview": value.preview}
+    if cls is Undecodable:
+        raise SerializationError(
+            f"cannot save a placeholder for a value that could not be read ({value.reason}); "
+            "give the value itself"
+        )
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {TAG: "dataclass", "type": type_name(cls), "fields": _encode(_field_values(value))}
+        return {TAG: "dataclass", "type": type_name(cls), "fields": _encode(_field_values(value), shown)}
     raise SerializationError(
         f"cannot serialize a value of type {type_name(cls)}: checkpoint values must be "
         "JSON-like (None, bool, int, float, str, list, tuple, set, dict), bytes, date/time, "
         "UUID, Decimal, an Enum, a message, a dataclass or a pydantic model (register those "
         "with JsonSerializer.allow() to get instances back from loads)"
     )
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON-native data for scripts (``retrace ... --json``): the tagged form
+    ``dumps`` stores, except that an :class:`Undecodable` shows as ``{"__undecodable__": reason,
+    "size": bytes or None, "preview": text}`` instead of being refused.
+
+    Raises:
+        SerializationError: ``value`` holds an object of a type ``dumps`` cannot store.
+    """
+    return _encode(value, shown=True)
 
 
 def _field_values(obj: Any) -> dict[str, Any]:
@@ -250,21 +318,35 @@ def _items(obj: dict) -> list:
     return items
 
 
+def _pairs(obj: dict) -> dict:
+    items = _items(obj)
+    if not all(isinstance(item, list) and len(item) == 2 for item in items):
+        raise TypeError("'items' must be [key, value] pairs")
+    return {k: v for k, v in items}
+
+
+def _text(obj: dict, key: str = "value") -> str:
+    value = obj[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key!r} must be a string, not {type(value).__name__}")
+    return value
+
+
 _DECODERS = {
     "float": lambda o: _NON_FINITE[o["value"]],
     "tuple": lambda o: tuple(_items(o)),
     "set": lambda o: set(_items(o)),
     "frozenset": lambda o: frozenset(_items(o)),
-    "dict": lambda o: {k: v for k, v in _items(o)},
-    "bytes": lambda o: base64.b64decode(o["value"], validate=True),
-    "bytearray": lambda o: bytearray(base64.b64decode(o["value"], validate=True)),
-    "datetime": lambda o: dt.datetime.fromisoformat(o["value"]),
-    "date": lambda o: dt.date.fromisoformat(o["value"]),
-    "time": lambda o: dt.time.fromisoformat(o["value"]),
+    "dict": _pairs,
+    "bytes": lambda o: base64.b64decode(_text(o), validate=True),
+    "bytearray": lambda o: bytearray(base64.b64decode(_text(o), validate=True)),
+    "datetime": lambda o: dt.datetime.fromisoformat(_text(o)),
+    "date": lambda o: dt.date.fromisoformat(_text(o)),
+    "time": lambda o: dt.time.fromisoformat(_text(o)),
     "timedelta": lambda o: dt.timedelta(
         days=o["days"], seconds=o["seconds"], microseconds=o["microseconds"]
     ),
-    "uuid": lambda o: uuid.UUID(o["value"]),
-    "decimal": lambda o: Decimal(o["value"]),
+    "uuid": lambda o: uuid.UUID(_text(o)),
+    "decimal": lambda o: Decimal(_text(o)),
     "message": _decode_message,
 }

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from tui.guard import Guarded
+
 
 class BindingsTable(DataTable):
     """A list to read, not to pick from: no cursor, so every scrolling key moves the view."""
@@ -26,7 +28,7 @@ class BindingsTable(DataTable):
         super().__init__(id="help-table", cursor_type="none", zebra_stripes=True)
 
 
-class HelpDialog(ModalScreen[None]):
+class HelpDialog(Guarded, ModalScreen[None]):
     """A table of (key, what it does, where it works), one row per binding."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

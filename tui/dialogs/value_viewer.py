@@ -12,11 +12,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.full_text import full_text
+from tui.guard import Guarded
 from tui.keys import bindings_of
 from tui.safe_text import literal
 
 
-class ValueViewer(ModalScreen[None]):
+class ValueViewer(Guarded, ModalScreen[None]):
     """The full text of a value (strings as themselves, structures indented), literal and scrollable."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
 from tui.commands import ThreadCommands
 from tui.dialogs.value_viewer import ValueViewer
+from tui.guard import Guarded
 from tui.keys import bindings_of
 from tui.messages import (
     CheckpointHighlighted,
@@ -45,7 +46,7 @@ from tui.widgets.state_view import StateView
 from tui.widgets.threads_table import ThreadsTable
 
 
-class DebuggerScreen(DebuggerReads):
+class DebuggerScreen(Guarded, DebuggerReads):
     """Three panes: threads (top left), history (bottom left), state (right)."""
 
     COMMANDS: ClassVar[set[type[Provider]]] = {ThreadCommands}

@@ -10,10 +10,11 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from tui.guard import Guarded
 from tui.safe_text import literal
 
 
-class OpenErrorScreen(Screen[None]):
+class OpenErrorScreen(Guarded, Screen[None]):
     """The path, the reason it cannot be opened, and how to leave."""
 
     def __init__(self, path: Path, reason: str) -> None:

@@ -11,7 +11,13 @@ from textual.screen import Screen
 
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
-from tui.messages import CheckpointLoaded, HistoryLoaded, ReaderReopened, Reloaded, ThreadsLoaded
+from tui.messages import (
+    CheckpointLoaded,
+    HistoryLoaded,
+    ReaderReopened,
+    Reloaded,
+    ThreadsLoaded,
+)
 from tui.thread_status import unfinished_after
 
 PAGE_SIZE = 200
@@ -60,10 +66,14 @@ class DebuggerReads(Screen[None]):
         and ``thread_id``'s history, at least as many rows as are loaded."""
         replaced = False
         if self.reader.path is not None:
-            stale, self.reader = self.reader, await CheckpointReader.open(self.reader.path)
+            # Closed before the new one opens: a second connection to the file in this process
+            # would share the first one's WAL index, which a writer may have replaced since
+            # ("database disk image is malformed" on a healthy file).
+            stale = self.reader
+            await stale.close()
+            self.reader = await CheckpointReader.open(stale.path)
             replaced = stale.file_id != self.reader.file_id
             self.post_message(ReaderReopened(self.reader))
-            await stale.close()
         thread_limit, history_limit = max(PAGE_SIZE, thread_count), max(PAGE_SIZE, checkpoint_count)
         threads = await self.reader.list_threads(limit=thread_limit)
         checkpoints = []

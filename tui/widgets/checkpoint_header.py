@@ -10,12 +10,13 @@ from textual.widgets import Static
 
 from engine.checkpoint.sqlite import CheckpointSummary, ThreadSummary
 from tui.checkpoint_nodes import nodes_that_ran
+from tui.guard import Guarded
 from tui.safe_text import literal
-from tui.thread_status import describe_error, failed_after, is_latest
+from tui.thread_status import describe_damage, describe_error, failed_after, is_latest
 from tui.value_format import format_time
 
 
-class CheckpointHeader(Static):
+class CheckpointHeader(Guarded, Static):
     """Step, source, the nodes that ran and run next, the thread's error, then time, id and parent."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"checkpoint-header--label", "checkpoint-header--error"}
@@ -39,7 +40,12 @@ class CheckpointHeader(Static):
 
         def field(name: str, value: object) -> None:
             text.append(f"{name} ", style=label)
-            text.append_text(literal(value))
+            text.append_text(literal(value, limit=200))
+
+        for damage in (thread.damage, checkpoint.damage):
+            if damage:
+                text.append_text(literal(describe_damage(damage), style=error, limit=400))
+                text.append("\n")
 
         field("step", checkpoint.step)
         text.append("  ")
@@ -61,7 +67,10 @@ class CheckpointHeader(Static):
             if failed_after(thread, checkpoint):
                 text.append_text(
                     literal(
-                        f"✖ The next step failed{where}: {kind}: {message}", style=error, keep_newlines=True
+                        f"✖ The next step failed{where}: {kind}: {message}",
+                        style=error,
+                        keep_newlines=True,
+                        limit=2000,
                     )
                 )
             else:

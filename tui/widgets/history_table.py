@@ -13,6 +13,7 @@ from engine.checkpoint.sqlite import CheckpointSummary
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.messages import CheckpointHighlighted, MoreHistoryWanted
 from tui.safe_text import literal
+from tui.thread_status import DAMAGED_MARK
 from tui.value_format import format_time
 from tui.widgets.paged_table import PagedTable
 
@@ -50,9 +51,9 @@ class HistoryTable(PagedTable[CheckpointSummary]):
         )
         return [
             Text(str(item.step), justify="right"),
-            literal(item.source),
+            literal(f"{DAMAGED_MARK} {item.source}" if item.damage else item.source, limit=12),
             literal(nodes_that_ran(item, none="—"), style=style, limit=40),
-            literal(format_time(item.created_at, date=False)),
+            literal(format_time(item.created_at, date=False), limit=12),
         ]
 
     def highlighted(self, item: CheckpointSummary) -> Message:

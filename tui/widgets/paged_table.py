@@ -13,10 +13,12 @@ from textual.message import Message
 from textual.theme import Theme
 from textual.widgets import DataTable
 
+from tui.guard import Guarded
+
 T = TypeVar("T")
 
 
-class PagedTable(DataTable, Generic[T]):
+class PagedTable(Guarded, DataTable, Generic[T]):
     """Rows of ``T``; subclasses say how an item looks and what to post when the cursor moves.
 
     The screen calls :meth:`begin` before the first page, then :meth:`add_page` with each page;

@@ -23,6 +23,7 @@ from textual.widgets.tree import TreeNode
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.sqlite import CheckpointDetail
 from engine.constants import ERROR_CHANNEL, NO_WRITES, START, is_internal_channel
+from tui.guard import Guarded
 from tui.messages import ValueRequested
 from tui.safe_text import clip, literal
 from tui.value_format import (
@@ -38,7 +39,7 @@ PREVIEW = 100
 """Characters of a value shown in its label before the tree is laid out; then as many as fit."""
 
 
-class StateTree(Tree[Entry]):
+class StateTree(Guarded, Tree[Entry]):
     """Channel values, what each node of this step wrote, then (when the next step failed or
     stopped) what its finished tasks wrote and the error."""
 

@@ -12,7 +12,7 @@ from textual.message import Message
 from engine.checkpoint.sqlite import ThreadSummary
 from tui.messages import MoreThreadsWanted, ThreadHighlighted
 from tui.safe_text import literal
-from tui.thread_status import STATUS_MARKS, status_label
+from tui.thread_status import DAMAGED_MARK, STATUS_MARKS, status_label
 from tui.value_format import format_time
 from tui.widgets.paged_table import PagedTable
 
@@ -46,17 +46,18 @@ class ThreadsTable(PagedTable[ThreadSummary]):
 
     def cells(self, item: ThreadSummary) -> list[Text]:
         return [
-            self.status_text(item.status),
+            self.status_text(item.status, damaged=bool(item.damage)),
             literal(item.thread_id, limit=ID_WIDTH),
             Text(f"{item.checkpoint_count:,}", justify="right"),
             Text("" if item.latest_step is None else str(item.latest_step), justify="right"),
-            literal(format_time(item.updated_at)),
+            literal(format_time(item.updated_at), limit=19),
         ]
 
-    def status_text(self, status: str) -> Text:
+    def status_text(self, status: str, *, damaged: bool = False) -> Text:
         component = f"threads-table--{status}"
         style = self.get_component_rich_style(component, partial=True) if status in STATUS_MARKS else ""
-        return literal(status_label(status), style=style)
+        label = literal(status_label(status), style=style, limit=16)
+        return Text.assemble(f"{DAMAGED_MARK} ", label) if damaged else label
 
     def highlighted(self, item: ThreadSummary) -> Message:
         return ThreadHighlighted(item)

@@ -8,6 +8,7 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 
+from engine.checkpoint.serde import Undecodable
 from engine.messages import AIMessage, BaseMessage
 from tui.safe_text import literal
 from tui.thread_status import describe_error
@@ -30,6 +31,9 @@ def value_label(key: str, value: Any, style: StyleOf, *, preview: int, error: bo
         if isinstance(value, AIMessage) and isinstance(value.tool_calls, list) and value.tool_calls:
             calls = ", ".join(tool_call_text(call) for call in value.tool_calls)
             label.append_text(literal(f" → {calls}", style=style("role"), limit=preview))
+        return label
+    if isinstance(value, Undecodable):
+        label.append_text(literal(inline(value, preview), style=style("error")))
         return label
     if error and isinstance(value, dict):
         kind, message, _ = describe_error(value)

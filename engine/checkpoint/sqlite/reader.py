@@ -2,145 +2,118 @@
 
 Everything here is plain data decoded by :class:`~engine.checkpoint.serde.JsonSerializer`, which
 never imports or calls anything named in the data, so a database from a stranger is safe to read.
+A reader opened with :meth:`CheckpointReader.open` never changes the file (it opens it read-only;
+see :mod:`.readonly`), checks every column's type and range
+on the way in (:mod:`.rows`), reads at most :attr:`Limits.max_value_bytes` of any stored value,
+and marks a row it cannot fully read as damaged instead of failing the whole query.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from engine.checkpoint.base import PendingWrite
-from engine.checkpoint.serde import JsonSerializer
-from engine.checkpoint.sqlite.schema import open_database
-from engine.errors import CheckpointStoreError, SerializationError
-
-@dataclass(frozen=True)
-class ThreadSummary:
-    """One row of the ``threads`` table; times are ISO 8601 strings in UTC.
-
-    ``error`` is ``{"type": str, "message": str}`` when ``status == "error"``, else ``None``.
-    """
-
-    thread_id: str
-    checkpoint_count: int
-    latest_step: int | None
-    latest_checkpoint_id: str | None
-    created_at: str
-    updated_at: str
-    status: str
-    error: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class CheckpointSummary:
-    """A checkpoint's metadata, without its channel values.
-
-    ``writes`` maps each node that ran in the super-step to the channels it wrote;
-    ``next`` names the nodes the following super-step runs.
-    """
-
-    thread_id: str
-    checkpoint_ns: str
-    checkpoint_id: str
-    parent_checkpoint_id: str | None
-    step: int
-    source: str
-    created_at: str
-    next: tuple[str, ...]
-    writes: dict[str, list[str]]
-    metadata: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class CheckpointDetail:
-    """A checkpoint with its channel values, versions and the versions each node has seen."""
-
-    summary: CheckpointSummary
-    channel_values: dict[str, Any]
-    channel_versions: dict[str, str]
-    versions_seen: dict[str, dict[str, str]]
-    pending_sends: list[Any] = field(default_factory=list)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
-    return value if isinstance(value, str) else str(value)
-
-
-def _text_or_none(value: Any) -> str | None:
-    return None if value is None else _text(value)
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-class CheckpointNotFoundError(CheckpointStoreError, KeyError):
-    """No checkpoint with that thread, namespace and id."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "checkpoint not found"
-
-
-_THREAD_COLUMNS = (
-    "thread_id, checkpoint_count, latest_step, latest_checkpoint_id, created_at, updated_at, "
-    "status, error"
+from engine.checkpoint.serde import JsonSerializer, Undecodable
+from engine.checkpoint.sqlite.model import (
+    CheckpointDetail,
+    CheckpointNotFoundError,
+    CheckpointSummary,
+    ThreadSummary,
 )
-_SUMMARY_COLUMNS = (
-    "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, step, source, created_at, "
-    "next_nodes, metadata"
+from engine.checkpoint.sqlite.readonly import ReadOnlyDatabase, open_read_only
+from engine.checkpoint.sqlite.rows import (
+    THREAD_STATUSES,
+    Limits,
+    RowReader,
+    database_error_text,
+    int_sql,
+    key_sql,
+    param,
+    surrogate_text,
+    value_sql,
 )
-_DETAIL_COLUMNS = f"{_SUMMARY_COLUMNS}, channel_versions, versions_seen, pending_sends"
+from engine.errors import CheckpointStoreError
+
+__all__ = ["CheckpointDetail", "CheckpointNotFoundError", "CheckpointReader", "CheckpointSummary", "ThreadSummary"]
+
+
+def _columns(limits: Limits | None) -> tuple[str, str, str]:
+    """The select lists of a thread row, a checkpoint summary and a checkpoint detail."""
+    k, i, v = (partial(f, limits=limits) for f in (key_sql, int_sql, value_sql))
+    threads = (
+        f"{k('thread_id')}, {i('checkpoint_count')}, {i('latest_step')}, {k('latest_checkpoint_id')}, "
+        f"{k('created_at')}, {k('updated_at')}, {k('status')}, {v('error')}"
+    )
+    summary = (
+        f"{k('thread_id')}, {k('checkpoint_ns')}, {k('checkpoint_id')}, {k('parent_checkpoint_id')}, "
+        f"{i('step')}, {k('source')}, {k('created_at')}, {v('next_nodes')}, {v('metadata')}"
+    )
+    detail = f"{summary}, {v('channel_versions')}, {v('versions_seen')}, {v('pending_sends')}"
+    return threads, summary, detail
 
 
 class CheckpointReader:
     """Queries over one open connection; every method raises :class:`CheckpointStoreError` when
-    the database is damaged, with the SQLite error in the message.
+    the database is damaged or locked, with SQLite's error in the message.
 
-    A value that cannot be decoded shows as ``{"__undecodable__": reason}`` so the rest of the
-    checkpoint can still be read; with ``strict=True`` (what a saver that resumes runs needs) it
-    raises :class:`CheckpointStoreError` instead, so a placeholder never becomes state.
+    Lenient by default: a value that cannot be decoded (or is over ``limits.max_value_bytes``)
+    comes back as an :class:`~engine.checkpoint.serde.Undecodable`, and a field that cannot be
+    read is listed in its row's ``damage``. With ``strict=True`` (what a saver that resumes runs
+    needs) both raise :class:`CheckpointStoreError`, so a placeholder never becomes state, and no
+    size limit applies.
     """
 
     def __init__(
-        self, conn: aiosqlite.Connection, serde: JsonSerializer | None = None, *, strict: bool = False
+        self,
+        conn: aiosqlite.Connection,
+        serde: JsonSerializer | None = None,
+        *,
+        strict: bool = False,
+        limits: Limits | None = None,
     ) -> None:
         self.conn = conn
         self.serde = serde or JsonSerializer()
         self.strict = strict
+        self.limits = None if strict else (limits or Limits())
+        self._thread_columns, self._summary_columns, self._detail_columns = _columns(self.limits)
         self.path: Path | None = None
         """The file :meth:`open` opened (to open it again when it has been replaced)."""
         self.file_id: tuple[int, int] | None = None
         """(device, inode) of that file when opened: another value later means it was replaced."""
+        self.how = "shared"
+        """How :meth:`open` opened the file: ``"shared"``, ``"immutable"`` or ``"snapshot"``
+        (see :class:`~engine.checkpoint.sqlite.readonly.ReadOnlyDatabase`)."""
+        self._database: ReadOnlyDatabase | None = None
 
     @classmethod
-    async def open(cls, path: str | Path) -> CheckpointReader:
-        """Open an existing database (never creates one).
+    async def open(cls, path: str | Path, *, limits: Limits | None = None) -> CheckpointReader:
+        """Open an existing database read-only (never creates or changes one).
 
         Raises:
-            NotARetraceDatabaseError, SchemaTooNewError: see :func:`open_database`.
+            NotARetraceDatabaseError, SchemaTooNewError, CheckpointStoreError: see
+                :func:`~engine.checkpoint.sqlite.readonly.open_read_only`.
         """
-        reader = cls(await open_database(path, create=False))
+        database = await open_read_only(path)
+        database.conn.text_factory = surrogate_text
+        reader = cls(database.conn, limits=limits)
+        reader.how, reader._database = database.how, database
         reader.path = Path(path)
         stat = reader.path.stat()
         reader.file_id = (stat.st_dev, stat.st_ino)
         return reader
 
     async def close(self) -> None:
-        await self.conn.close()
+        if self._database is not None:
+            await self._database.close()
+        else:
+            await self.conn.close()
 
     async def __aenter__(self) -> CheckpointReader:
         return self
@@ -148,83 +121,100 @@ class CheckpointReader:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row | tuple]:
+    async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple]:
         try:
             async with self.conn.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
-        except sqlite3.DatabaseError as exc:
-            raise CheckpointStoreError(f"the checkpoint database is damaged or locked ({exc})") from exc
+        except (sqlite3.Error, OverflowError) as exc:
+            reason = database_error_text(exc) if isinstance(exc, sqlite3.Error) else str(exc)
+            raise CheckpointStoreError(f"the checkpoint database is damaged or locked ({reason})") from exc
 
-    def _decode(self, raw: bytes | str | None) -> Any:
-        """Decode a stored value; an undecodable one becomes a mapping that says why."""
-        if raw is None:
-            return None
-        try:
-            return self.serde.loads(raw)
-        except SerializationError as exc:
-            if self.strict:
-                raise CheckpointStoreError(f"a stored value cannot be decoded: {exc}") from exc
-            return {"__undecodable__": str(exc)}
-
-    @staticmethod
-    def _json(raw: str | None, default: Any) -> Any:
-        try:
-            return json.loads(raw) if raw else default
-        except ValueError:
-            return default
+    def _row(self, what: str) -> RowReader:
+        return RowReader(what, self.serde, self.limits, strict=self.strict)
 
     async def list_threads(self, *, limit: int | None = None, offset: int = 0) -> list[ThreadSummary]:
         """Threads, most recently updated first; answered from the ``threads`` table alone."""
         rows = await self._fetchall(
-            f"SELECT {_THREAD_COLUMNS} FROM threads ORDER BY updated_at DESC, thread_id "
+            f"SELECT {self._thread_columns} FROM threads ORDER BY updated_at DESC, thread_id "
             "LIMIT ? OFFSET ?",
             (-1 if limit is None else limit, offset),
         )
         return [self._thread(row) for row in rows]
 
     async def get_thread(self, thread_id: str) -> ThreadSummary | None:
-        rows = await self._fetchall(f"SELECT {_THREAD_COLUMNS} FROM threads WHERE thread_id = ?", (thread_id,))
+        rows = await self._fetchall(
+            f"SELECT {self._thread_columns} FROM threads WHERE thread_id = CAST(? AS TEXT)", (param(thread_id),)
+        )
         return self._thread(rows[0]) if rows else None
 
-    # A stranger's file can hold any SQLite type in any column (a blob in a TEXT column, text in
-    # an INTEGER one): every row is coerced to the types the dataclasses promise.
-
     def _thread(self, row: tuple) -> ThreadSummary:
-        error = self._decode(row[7]) if row[7] else None
-        if error is not None and not isinstance(error, dict):
-            error = {"type": "error", "message": repr(error)}
+        r = self._row("a thread row")
+        thread_id = r.text("thread id", row[0]) or ""
+        r.what = f"thread {thread_id[:80]!r}"
+        status = r.text("status", row[6]) or ""
+        if status not in THREAD_STATUSES:
+            r.flag(f"status {status[:40]!r} is none of {', '.join(sorted(THREAD_STATUSES))}")
         return ThreadSummary(
-            thread_id=_text(row[0]),
-            checkpoint_count=_int(row[1]) or 0,
-            latest_step=_int(row[2]),
-            latest_checkpoint_id=_text_or_none(row[3]),
-            created_at=_text(row[4]),
-            updated_at=_text(row[5]),
-            status=_text(row[6]),
-            error=error,
+            thread_id=thread_id,
+            checkpoint_count=r.integer("checkpoint count", row[1]) or 0,
+            latest_step=r.integer("latest step", row[2], optional=True),
+            latest_checkpoint_id=r.text("latest checkpoint id", row[3], optional=True),
+            created_at=r.text("created_at", row[4]) or "",
+            updated_at=r.text("updated_at", row[5]) or "",
+            status=status,
+            error=self._error(r, r.value("error", *row[7:9])),
+            damage=tuple(r.damage),
         )
 
-    def _summary(self, row: tuple) -> CheckpointSummary:
-        metadata = self._decode(row[8])
-        if not isinstance(metadata, dict):
-            metadata = {"__undecodable__": "metadata is not a mapping"}
-        writes = metadata.get("writes")
-        next_nodes = self._json(row[7], [])
-        return CheckpointSummary(
-            thread_id=_text(row[0]),
-            checkpoint_ns=_text(row[1]),
-            checkpoint_id=_text(row[2]),
-            parent_checkpoint_id=_text_or_none(row[3]),
-            step=_int(row[4]) or 0,
-            source=_text(row[5]),
-            created_at=_text(row[6]),
-            next=tuple(_text(n) for n in next_nodes) if isinstance(next_nodes, list) else (),
-            writes={
-                _text(node): [_text(c) for c in channels] if isinstance(channels, list) else []
-                for node, channels in writes.items()
-            } if isinstance(writes, dict) else {},
+    @staticmethod
+    def _error(r: RowReader, error: Any) -> dict[str, Any] | None:
+        if error is None or (isinstance(error, dict) and all(isinstance(k, str) for k in error)):
+            return error
+        if isinstance(error, Undecodable):
+            r.flag(f"the error cannot be read: {error.reason}")
+            text = f"{error.reason}; it starts: {error.preview}" if error.preview else error.reason
+            return {"type": "unreadable error", "message": text}
+        r.flag("the error is not a {type, message} record")
+        return {"type": "error", "message": repr(error)[:2000]}
+
+    def _summary(self, row: tuple) -> tuple[CheckpointSummary, RowReader]:
+        r = self._row("a checkpoint row")
+        thread_id, ns = r.text("thread id", row[0]) or "", r.text("namespace", row[1]) or ""
+        checkpoint_id = r.text("checkpoint id", row[2]) or ""
+        r.what = f"checkpoint {checkpoint_id[:80]!r}"
+        metadata = r.mapping("metadata", r.value("metadata", *row[9:11]))
+        next_nodes = r.json("next nodes", *row[7:9], default=[])
+        summary = CheckpointSummary(
+            thread_id=thread_id,
+            checkpoint_ns=ns,
+            checkpoint_id=checkpoint_id,
+            parent_checkpoint_id=r.text("parent id", row[3], optional=True),
+            step=r.integer("step", row[4]) or 0,
+            source=r.text("source", row[5]) or "",
+            created_at=r.text("created_at", row[6]) or "",
+            next=r.names("next nodes", next_nodes),
+            writes=self._writes(r, metadata.get("writes", {})),
             metadata=metadata,
         )
+        return summary, r
+
+    @staticmethod
+    def _writes(r: RowReader, writes: Any) -> dict[str, list[str]]:
+        """The metadata's ``{node: [channel, ...]}``: names only, anything else flagged."""
+        if not isinstance(writes, dict):
+            r.flag("metadata 'writes' is not a mapping of node -> channels")
+            return {}
+        out: dict[str, list[str]] = {}
+        for node, channels in writes.items():
+            if isinstance(node, str) and isinstance(channels, list) and all(isinstance(c, str) for c in channels):
+                out[r.text("node name", node) or ""] = [r.text("channel name", c) or "" for c in channels]
+            else:
+                r.flag(f"metadata 'writes' of {str(node)[:40]!r} is not a list of channel names")
+        return out
+
+    def _summary_row(self, row: tuple) -> CheckpointSummary:
+        summary, r = self._summary(row)
+        return _with_damage(summary, r)
 
     async def list_checkpoints(
         self,
@@ -239,18 +229,21 @@ class CheckpointReader:
 
         Page with ``before`` (a checkpoint id: only older ones) or ``offset`` (rows to skip).
         """
-        rows = await self._page(_SUMMARY_COLUMNS, thread_id, checkpoint_ns, limit, before, offset)
-        return [self._summary(row) for row in rows]
+        rows = await self._page(self._summary_columns, thread_id, checkpoint_ns, limit, before, offset)
+        return [self._summary_row(row) for row in rows]
 
     async def _page(
         self, columns: str, thread_id: str, ns: str, limit: int | None, before: str | None, offset: int = 0
     ) -> list[tuple]:
         """Checkpoint rows newest first: ``limit`` of them, older than ``before``, after ``offset``."""
-        sql = f"SELECT {columns} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
-        params: list[Any] = [thread_id, ns]
+        sql = (
+            f"SELECT {columns} FROM checkpoints "
+            "WHERE thread_id = CAST(? AS TEXT) AND checkpoint_ns = CAST(? AS TEXT)"
+        )
+        params: list[Any] = [param(thread_id), param(ns)]
         if before is not None:
-            sql += " AND checkpoint_id < ?"
-            params.append(before)
+            sql += " AND checkpoint_id < CAST(? AS TEXT)"
+            params.append(param(before))
         sql += " ORDER BY checkpoint_id DESC LIMIT ? OFFSET ?"
         params += [-1 if limit is None else limit, offset]
         return await self._fetchall(sql, tuple(params))
@@ -263,17 +256,20 @@ class CheckpointReader:
         Raises:
             CheckpointNotFoundError: no such checkpoint.
         """
-        sql = f"SELECT {_DETAIL_COLUMNS} FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
-        params: tuple[Any, ...] = (thread_id, checkpoint_ns)
+        sql = (
+            f"SELECT {self._detail_columns} FROM checkpoints "
+            "WHERE thread_id = CAST(? AS TEXT) AND checkpoint_ns = CAST(? AS TEXT)"
+        )
+        params: tuple[Any, ...] = (param(thread_id), param(checkpoint_ns))
         if checkpoint_id is None:
             sql += " ORDER BY checkpoint_id DESC LIMIT 1"
         else:
-            sql += " AND checkpoint_id = ?"
-            params += (checkpoint_id,)
+            sql += " AND checkpoint_id = CAST(? AS TEXT)"
+            params += (param(checkpoint_id),)
         rows = await self._fetchall(sql, params)
         if not rows:
             raise CheckpointNotFoundError(
-                f"thread {thread_id!r} has no checkpoint {checkpoint_id or '(none at all)'}"
+                f"thread {thread_id[:200]!r} has no checkpoint {(checkpoint_id or '(none at all)')[:200]}"
             )
         return await self._detail(rows[0])
 
@@ -281,44 +277,75 @@ class CheckpointReader:
         self, thread_id: str, *, checkpoint_ns: str = "", limit: int = 100, before: str | None = None
     ) -> list[CheckpointDetail]:
         """Like :meth:`list_checkpoints`, with each checkpoint's channel values."""
-        rows = await self._page(_DETAIL_COLUMNS, thread_id, checkpoint_ns, limit, before)
+        rows = await self._page(self._detail_columns, thread_id, checkpoint_ns, limit, before)
         return [await self._detail(row) for row in rows]
 
     async def _detail(self, row: tuple) -> CheckpointDetail:
-        summary = self._summary(row)
+        summary, r = self._summary(row)
+        versions = r.str_map("channel versions", r.json("channel versions", *row[11:13], default={}))
+        seen_raw = r.json("versions seen", *row[13:15], default={})
+        seen = {
+            node: r.str_map(f"versions seen by {node[:40]!r}", channels)
+            for node, channels in r.mapping("versions seen", seen_raw).items()
+        }
+        sends = r.value("pending sends", *row[15:17])
+        if sends is not None and not isinstance(sends, list):
+            r.flag("pending sends cannot be read")
+            sends = []
+        k = partial(key_sql, limits=self.limits)
         # CROSS JOIN fixes the loop order: one primary-key lookup per channel, instead of a scan
         # of the thread's values that the planner otherwise picks (75 ms at 100k checkpoints).
         values_rows = await self._fetchall(
-            "SELECT cv.channel, cv.value FROM json_each(?) AS v CROSS JOIN channel_values AS cv "
-            "ON cv.thread_id = ? AND cv.checkpoint_ns = ? AND cv.channel = v.key "
-            "AND cv.version = v.value",
-            (row[9], summary.thread_id, summary.checkpoint_ns),
+            f"SELECT {k('cv.channel')}, {value_sql('cv.value', self.limits)} "
+            "FROM json_each(?) AS v CROSS JOIN channel_values AS cv "
+            "ON cv.thread_id = CAST(? AS TEXT) AND cv.checkpoint_ns = CAST(? AS TEXT) "
+            "AND cv.channel = v.key AND cv.version = v.value",
+            (json.dumps(versions), param(summary.thread_id), param(summary.checkpoint_ns)),
         )
-        sends = self._decode(row[11])
+        values = {}
+        for channel, *raw in values_rows:
+            name = r.text("channel name", channel) or ""
+            values[name] = r.value(f"channel {name[:40]!r}", *raw)
         return CheckpointDetail(
-            summary=summary,
-            channel_values={channel: self._decode(raw) for channel, raw in values_rows},
-            channel_versions=self._json(row[9], {}),
-            versions_seen=self._json(row[10], {}),
-            pending_sends=sends if isinstance(sends, list) else [],
+            summary=_with_damage(summary, r),
+            channel_values=values,
+            channel_versions=versions,
+            versions_seen=seen,
+            pending_sends=sends or [],
         )
 
     async def get_pending_writes(
         self, thread_id: str, checkpoint_id: str, *, checkpoint_ns: str = ""
     ) -> list[PendingWrite]:
         """The writes recorded against a checkpoint by the tasks of the super-step after it."""
+        k = partial(key_sql, limits=self.limits)
         rows = await self._fetchall(
-            "SELECT task_id, task_name, channel, value, idx FROM pending_writes "
-            "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
-            "ORDER BY task_name, task_id, idx",
-            (thread_id, checkpoint_ns, checkpoint_id),
+            f"SELECT {k('task_id')}, {k('task_name')}, {k('channel')}, {value_sql('value', self.limits)}, "
+            f"{int_sql('idx', self.limits)} FROM pending_writes "
+            "WHERE thread_id = CAST(? AS TEXT) AND checkpoint_ns = CAST(? AS TEXT) "
+            "AND checkpoint_id = CAST(? AS TEXT) ORDER BY task_name, task_id, idx",
+            (param(thread_id), param(checkpoint_ns), param(checkpoint_id)),
         )
-        return [
-            PendingWrite(task_id=r[0], task_name=r[1], channel=r[2], value=self._decode(r[3]), idx=r[4])
-            for r in rows
-        ]
+        return [self._write(row, position) for position, row in enumerate(rows)]
+
+    def _write(self, row: tuple, position: int) -> PendingWrite:
+        r = self._row("a pending write")
+        task_id, task_name = r.text("task id", row[0]) or "", r.text("task name", row[1]) or ""
+        r.what = f"a pending write of task {task_name[:80]!r}"
+        channel = r.text("channel", row[2]) or ""
+        value = r.value("value", *row[3:5])
+        idx = r.integer("idx", row[5], default=position)
+        return PendingWrite(task_id, task_name, channel, value, idx if idx is not None else position, tuple(r.damage))
 
     async def get_meta(self, key: str) -> str | None:
         """A fact about the database from ``retrace_meta`` (e.g. ``"created_by"``)."""
-        rows = await self._fetchall("SELECT value FROM retrace_meta WHERE key = ?", (key,))
-        return rows[0][0] if rows else None
+        rows = await self._fetchall(
+            f"SELECT {key_sql('value', self.limits)} FROM retrace_meta WHERE key = ?", (key,)
+        )
+        return self._row("a database fact").text("value", rows[0][0]) if rows else None
+
+
+def _with_damage(summary: CheckpointSummary, r: RowReader) -> CheckpointSummary:
+    if not r.damage:
+        return summary
+    return replace(summary, damage=tuple(r.damage))

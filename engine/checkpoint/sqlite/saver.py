@@ -26,7 +26,11 @@ from engine.checkpoint.base import (
     utc_now,
 )
 from engine.checkpoint.serde import JsonSerializer
-from engine.checkpoint.sqlite.reader import CheckpointDetail, CheckpointNotFoundError, CheckpointReader
+from engine.checkpoint.sqlite.reader import (
+    CheckpointDetail,
+    CheckpointNotFoundError,
+    CheckpointReader,
+)
 from engine.checkpoint.sqlite.schema import open_database
 
 _PAGE = 100
@@ -58,7 +62,7 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
         Raises:
             NotARetraceDatabaseError, SchemaTooNewError: the file is not ours, or is newer.
         """
-        return cls(await open_database(path, create=True), serde)
+        return cls(await open_database(path), serde)
 
     @classmethod
     @asynccontextmanager

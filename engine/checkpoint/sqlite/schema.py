@@ -8,14 +8,18 @@ changing anything, so a foreign file or one from a newer retrace is refused unto
 from __future__ import annotations
 
 import sqlite3
+import stat
 from pathlib import Path
 
 import aiosqlite
 
-from engine.errors import CheckpointStoreError, NotARetraceDatabaseError, SchemaTooNewError
+from engine.errors import (
+    CheckpointStoreError,
+    NotARetraceDatabaseError,
+    SchemaTooNewError,
+)
 
 APPLICATION_ID = 0x52545243  # "RTRC"
-SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 
 MIGRATIONS: tuple[str, ...] = (
@@ -76,45 +80,58 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def check_file(path: Path) -> None:
-    """Refuse a path that is missing or whose first bytes are not a SQLite header.
+    """Refuse a path that is missing, empty, or not a regular file (a FIFO or device would block
+    the open). Only ``stat``: the file is never opened here, because closing a descriptor of a
+    database drops every POSIX lock this process holds on it, including those of SQLite
+    connections already open on it (a writer elsewhere then checkpoints and deletes the WAL
+    under them, and they read a healthy file as "malformed"). SQLite reads the header itself.
 
     Raises:
-        NotARetraceDatabaseError: the file does not exist, is a directory, or is not SQLite.
+        NotARetraceDatabaseError: the file does not exist, cannot be looked at, is a directory,
+            a FIFO, socket or device, or is empty.
     """
-    if not path.exists():
-        raise NotARetraceDatabaseError(f"{path}: no such file; check the path")
-    if path.is_dir():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise NotARetraceDatabaseError(f"{path}: no such file; check the path") from None
+    except OSError as exc:
+        raise NotARetraceDatabaseError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
         raise NotARetraceDatabaseError(f"{path}: is a directory, not a checkpoint database")
-    with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
+    if not stat.S_ISREG(info.st_mode):
         raise NotARetraceDatabaseError(
-            f"{path}: not a SQLite database; give the path of a retrace checkpoint database"
+            f"{path}: not a regular file (a FIFO, socket or device); give the path of a checkpoint database file"
         )
+    if info.st_size == 0:
+        raise NotARetraceDatabaseError(f"{path}: {_NOT_SQLITE}")
 
 
-async def open_database(path: str | Path, *, create: bool) -> aiosqlite.Connection:
-    """Open (and with ``create``, make or upgrade) a retrace database; return the connection.
+_NOT_SQLITE = "not a SQLite database; give the path of a retrace checkpoint database"
+_SQLITE_NOTADB = 26
+
+
+async def open_database(path: str | Path) -> aiosqlite.Connection:
+    """Open a retrace database for writing, making or upgrading it; return the connection.
 
     The connection is in autocommit mode (``isolation_level=None``) with a ``busy_timeout`` of
-    :data:`BUSY_TIMEOUT_MS` ms; writers use ``BEGIN IMMEDIATE``. With ``create`` the file is put
-    in WAL mode and migrated; without it nothing in the file is changed.
-    ``":memory:"`` opens a private in-memory database.
+    :data:`BUSY_TIMEOUT_MS` ms, in WAL mode; writers use ``BEGIN IMMEDIATE``. ``":memory:"``
+    opens a private in-memory database. Readers use
+    :func:`~engine.checkpoint.sqlite.readonly.open_read_only` instead, which never changes the file.
 
     Raises:
-        NotARetraceDatabaseError: missing (and not ``create``), not SQLite, damaged, a SQLite
-            database of another application, or (not ``create``) an older schema. The file is
-            not modified.
+        NotARetraceDatabaseError: not SQLite, damaged, or a SQLite database of another
+            application. The file is not modified.
         SchemaTooNewError: written by a newer retrace (``user_version`` above ours).
+        CheckpointStoreError: SQLite cannot open the path.
     """
     memory = str(path) == ":memory:"
     if not memory:
         path = Path(path)
-        if create and (not path.exists() or path.stat().st_size == 0):
+        if not path.exists() or path.stat().st_size == 0:
             path.parent.mkdir(parents=True, exist_ok=True)
         else:
             check_file(path)
-        uri = f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}"
+        uri = f"{path.resolve().as_uri()}?mode=rwc"
     else:
         uri = "file::memory:"
     try:
@@ -122,7 +139,7 @@ async def open_database(path: str | Path, *, create: bool) -> aiosqlite.Connecti
     except sqlite3.Error as exc:
         raise CheckpointStoreError(f"{path}: cannot open ({exc})") from exc
     try:
-        await _check_and_migrate(conn, path, create=create)
+        await check_database(conn, path, create=True)
     except BaseException:
         await conn.close()
         raise
@@ -135,15 +152,32 @@ async def _pragma(conn: aiosqlite.Connection, name: str) -> int:
     return int(row[0]) if row else 0
 
 
-async def _check_and_migrate(conn: aiosqlite.Connection, path: object, *, create: bool) -> None:
+async def check_database(conn: aiosqlite.Connection, path: object, *, create: bool) -> None:
+    """Refuse a file that is not a retrace database of a schema this retrace can use; with
+    ``create`` also switch it to WAL and apply the missing migrations (without, change nothing).
+
+    Raises:
+        NotARetraceDatabaseError, SchemaTooNewError: as :func:`open_database` says; without
+            ``create`` also for an older schema, and for an empty file (an interrupted creation).
+    """
     try:
         application_id = await _pragma(conn, "application_id")
         version = await _pragma(conn, "user_version")
         async with conn.execute("SELECT count(*) FROM sqlite_schema") as cursor:
             (table_count,) = await cursor.fetchone()
     except sqlite3.DatabaseError as exc:
-        raise NotARetraceDatabaseError(f"{path}: damaged or not a SQLite database ({exc})") from exc
+        if getattr(exc, "sqlite_errorcode", None) == _SQLITE_NOTADB:
+            raise NotARetraceDatabaseError(f"{path}: {_NOT_SQLITE}") from exc
+        reason = str(exc)[:300]  # SQLite quotes the file (schema names): shown neutralised, cut
+        raise NotARetraceDatabaseError(f"{path}: damaged or not a SQLite database ({reason})") from exc
     if application_id != APPLICATION_ID:
+        if not create and not table_count and not application_id:
+            raise NotARetraceDatabaseError(
+                f"{path}: an empty SQLite database with no tables: most likely a checkpoint "
+                "database whose creation was interrupted (the writer was killed before its first "
+                "checkpoint). It holds nothing to show: run the graph again on it (AsyncSqliteSaver "
+                "finishes making it), or delete it"
+            )
         # A non-zero application_id marks the file as another program's, even with no tables yet.
         if table_count or application_id or not create:
             raise NotARetraceDatabaseError(
@@ -163,6 +197,7 @@ async def _check_and_migrate(conn: aiosqlite.Connection, path: object, *, create
                 f"{path}: schema version {version} is older than this retrace's {SCHEMA_VERSION}; "
                 "open it once with AsyncSqliteSaver.open() to upgrade it"
             )
+        await conn.execute("PRAGMA query_only = ON")
         return
     if path != ":memory:":
         await conn.execute("PRAGMA journal_mode = WAL")

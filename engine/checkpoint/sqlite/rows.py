@@ -1,0 +1,190 @@
+"""Rows of a checkpoint database as the reader's types: every column checked on the way in.
+
+A stranger's file can hold any SQLite type in any column (a blob where text belongs, ``9e999``
+in an INTEGER column, JSON nested 100,000 deep, a 50 MB error). The functions here never raise:
+each field that cannot be read gets a safe default, and a sentence saying what was wrong goes
+into the row's ``damage``, so one bad row is shown as damaged instead of making its thread
+unreadable. Pure functions over the tuples the SQL in :mod:`.reader` selects; no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from engine.checkpoint.serde import JsonSerializer, Undecodable
+from engine.errors import CheckpointStoreError, SerializationError
+
+INT64 = (-(1 << 63), (1 << 63) - 1)
+MAX_KEY_CHARS = 4096
+"""Longest id, channel or node name the reader takes; a longer one is cut and marked damaged."""
+THREAD_STATUSES = frozenset({"done", "interrupted", "error", "pending"})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of one row the reader takes in: ``max_value_bytes`` per stored value (bytes,
+    None: no limit) and :data:`MAX_KEY_CHARS` per id or name."""
+
+    max_value_bytes: int | None = 8 * 1024 * 1024
+
+
+def key_sql(column: str, limits: Limits | None) -> str:
+    """A select expression for an id or name column: cut to one past the limit in SQL."""
+    return column if limits is None else f"substr({column}, 1, {MAX_KEY_CHARS + 1})"
+
+
+def int_sql(column: str, limits: Limits | None) -> str:
+    """A select expression for an integer column: a long text there is cut in SQL."""
+    return column if limits is None else f"CASE typeof({column}) WHEN 'integer' THEN {column} ELSE substr({column}, 1, 40) END"
+
+
+def value_sql(column: str, limits: Limits | None) -> str:
+    """Select expressions (two) for a stored value: the value when it is within the limit (else
+    NULL), and its SQLite type. SQLite loads a value each time an expression names it, so the
+    column is named once for the check and once for the value, and an oversized one only once."""
+    if limits is None or limits.max_value_bytes is None:
+        return f"{column}, NULL"
+    return f"CASE WHEN length({column}) <= {limits.max_value_bytes} THEN {column} END, typeof({column})"
+
+
+def surrogate_text(raw: bytes) -> str:
+    """The connection's text factory: invalid UTF-8 bytes become lone surrogates (shown as
+    ``\\udcXX``), instead of an error that quotes the raw bytes."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def param(text: str) -> str | bytes:
+    """``text`` as a query parameter that matches the stored value even when it held invalid
+    UTF-8 (the SQL compares with ``CAST(? AS TEXT)``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape")
+    return text
+
+
+class RowReader:
+    """Reads the fields of one row (``what``: ``"thread 't1'"``), collecting what was wrong in
+    ``damage``; with ``strict`` (a saver that resumes runs) the first problem raises instead.
+
+    Raises:
+        CheckpointStoreError: (``strict`` only) a field cannot be read.
+    """
+
+    def __init__(self, what: str, serde: JsonSerializer, limits: Limits | None, *, strict: bool = False) -> None:
+        self.what = what
+        self.serde = serde
+        self.serde_limit = (limits.max_value_bytes if limits else None) or 0
+        self.strict = strict
+        self.damage: list[str] = []
+
+    def flag(self, problem: str) -> None:
+        if self.strict:
+            raise CheckpointStoreError(f"{self.what} is damaged: {problem}")
+        self.damage.append(problem)
+
+    def text(self, field: str, raw: Any, *, optional: bool = False) -> str | None:
+        """A text column: bytes decoded, numbers spelled out, too long cut and flagged."""
+        if raw is None:
+            if not optional:
+                self.flag(f"{field} is missing")
+                return ""
+            return None
+        if isinstance(raw, bytes):
+            self.flag(f"{field} is stored as a blob, not text")
+            raw = raw.decode("utf-8", "surrogateescape")
+        elif not isinstance(raw, str):
+            raw = str(raw)
+        if len(raw) > MAX_KEY_CHARS:
+            self.flag(f"{field} is longer than {MAX_KEY_CHARS:,} characters; shown cut")
+            raw = raw[:MAX_KEY_CHARS]
+        try:
+            raw.encode("utf-8")
+        except UnicodeEncodeError:
+            self.flag(f"{field} is not valid UTF-8 (each bad byte is shown as \\udcXX)")
+        return raw
+
+    def integer(self, field: str, raw: Any, *, optional: bool = False, default: int = 0) -> int | None:
+        """An integer column: whole numbers in SQLite's 64-bit range, anything else flagged."""
+        if raw is None:
+            if not optional:
+                self.flag(f"{field} is missing")
+            return None if optional else default
+        value: int | None = None
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            value = raw
+        elif isinstance(raw, float) and raw.is_integer():
+            value = int(raw)
+        elif isinstance(raw, str) and len(raw) <= 40:
+            try:
+                value = int(raw)
+            except ValueError:
+                value = None
+        if value is None or not INT64[0] <= value <= INT64[1]:
+            shown = repr(raw)[:40]
+            self.flag(f"{field} is not a whole number ({shown})")
+            return None if optional else default
+        return value
+
+    def value(self, field: str, raw: Any, kind: Any) -> Any:
+        """A serialized value (``kind``: its SQLite type, or None when unchecked): decoded
+        leniently; one the SQL left out for being over the limit becomes an :class:`Undecodable`."""
+        if raw is None and kind not in (None, "null"):
+            limit = self.serde_limit
+            return Undecodable(f"too large to read (over {limit:,} bytes, the reader's limit)")
+        if raw is None:
+            return None
+        if not self.strict:
+            return self.serde.loads(raw, lenient=True)
+        try:
+            return self.serde.loads(raw)
+        except SerializationError as exc:
+            raise CheckpointStoreError(f"{self.what}: a stored value cannot be decoded: {exc}") from exc
+
+    def json(self, field: str, raw: Any, kind: Any, default: Any) -> Any:
+        """A plain JSON column (versions, next nodes): the parsed value, or ``default`` when it
+        is missing, oversized, or not JSON."""
+        if raw is None:
+            if kind not in (None, "null"):
+                self.flag(f"{field} is too large to read (over {self.serde_limit:,} bytes)")
+            return default
+        try:
+            return json.loads(raw)
+        except (ValueError, TypeError, RecursionError) as exc:
+            self.flag(f"{field} is not valid JSON ({str(exc)[:80]})")
+            return default
+
+    def mapping(self, field: str, value: Any) -> dict:
+        """``value`` if it is a dict (of anything), else ``{}`` and a flag."""
+        if isinstance(value, dict):
+            return value
+        reason = value.reason if isinstance(value, Undecodable) else f"a {type(value).__name__}, not a mapping"
+        self.flag(f"{field} cannot be read: {reason}")
+        return {}
+
+    def names(self, field: str, value: Any) -> tuple[str, ...]:
+        """A JSON list of names (strings); anything else flagged."""
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(self.text(field, v) or "" for v in value)
+        self.flag(f"{field} is not a list of names")
+        return ()
+
+    def str_map(self, field: str, value: Any) -> dict[str, str]:
+        """``{str: str}`` (channel versions); other entries dropped and flagged."""
+        if not isinstance(value, dict):
+            self.flag(f"{field} is not a mapping")
+            return {}
+        out = {k: v for k, v in value.items() if isinstance(v, str) and len(k) <= MAX_KEY_CHARS}
+        if len(out) != len(value):
+            self.flag(f"{field}: {len(value) - len(out)} entries are not name -> version strings")
+        return out
+
+
+def database_error_text(exc: sqlite3.Error) -> str:
+    """SQLite's own message, cut short: it can quote bytes of the file (names from the schema,
+    undecodable text), so the caller still shows it only through the neutralising function."""
+    text = str(exc)
+    return text if len(text) <= 300 else text[:299] + "…"
