@@ -157,7 +157,7 @@ def test_oversized_values_are_not_read_whole(demo: Path, tmp_path: Path) -> None
     assert_clean(done, exit_codes=(0,))
     threads = json.loads(done.stdout)
     buggy = next(t for t in threads if t["thread_id"] == "search-buggy")
-    assert "too large to read (over 8,388,608 bytes" in buggy["error"]["message"]
+    assert "too large to read (over 262,144 bytes" in buggy["error"]["message"]
     long_id = next(t for t in threads if t["thread_id"].startswith("\x1b"))
     assert len(long_id["thread_id"]) == 4096 and long_id["damage"]
 

@@ -4,18 +4,20 @@ Everything here is plain data decoded by :class:`~engine.checkpoint.serde.JsonSe
 never imports or calls anything named in the data, so a database from a stranger is safe to read.
 A reader opened with :meth:`CheckpointReader.open` never changes the file (it opens it read-only;
 see :mod:`.readonly`), checks every column's type and range
-on the way in (:mod:`.rows`), reads at most :attr:`Limits.max_value_bytes` of any stored value,
+on the way in (:mod:`.rows`), reads no stored value over its :class:`~.rows.Limits`,
 and marks a row it cannot fully read as damaged instead of failing the whole query.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -41,12 +43,15 @@ from engine.checkpoint.sqlite.rows import (
 )
 from engine.errors import CheckpointStoreError
 
+T = TypeVar("T")
+
 __all__ = ["CheckpointDetail", "CheckpointNotFoundError", "CheckpointReader", "CheckpointSummary", "ThreadSummary"]
 
 
 def _columns(limits: Limits | None) -> tuple[str, str, str]:
     """The select lists of a thread row, a checkpoint summary and a checkpoint detail."""
-    k, i, v = (partial(f, limits=limits) for f in (key_sql, int_sql, value_sql))
+    k, i = (partial(f, limits=limits) for f in (key_sql, int_sql))
+    v = partial(value_sql, limits=limits, record=True)
     threads = (
         f"{k('thread_id')}, {i('checkpoint_count')}, {i('latest_step')}, {k('latest_checkpoint_id')}, "
         f"{k('created_at')}, {k('updated_at')}, {k('status')}, {v('error')}"
@@ -129,6 +134,12 @@ class CheckpointReader:
             reason = database_error_text(exc) if isinstance(exc, sqlite3.Error) else str(exc)
             raise CheckpointStoreError(f"the checkpoint database is damaged or locked ({reason})") from exc
 
+    async def _decoded(self, build: Callable[[], T]) -> T:
+        """``build()``, which decodes rows: in a worker thread for a lenient reader (the
+        debugger's: a page of values can be megabytes, and its event loop must keep answering
+        keys), inline for a saver."""
+        return build() if self.strict else await asyncio.to_thread(build)
+
     def _row(self, what: str) -> RowReader:
         return RowReader(what, self.serde, self.limits, strict=self.strict)
 
@@ -139,13 +150,13 @@ class CheckpointReader:
             "LIMIT ? OFFSET ?",
             (-1 if limit is None else limit, offset),
         )
-        return [self._thread(row) for row in rows]
+        return await self._decoded(lambda: [self._thread(row) for row in rows])
 
     async def get_thread(self, thread_id: str) -> ThreadSummary | None:
         rows = await self._fetchall(
             f"SELECT {self._thread_columns} FROM threads WHERE thread_id = CAST(? AS TEXT)", (param(thread_id),)
         )
-        return self._thread(rows[0]) if rows else None
+        return await self._decoded(lambda: self._thread(rows[0])) if rows else None
 
     def _thread(self, row: tuple) -> ThreadSummary:
         r = self._row("a thread row")
@@ -162,7 +173,7 @@ class CheckpointReader:
             created_at=r.text("created_at", row[4]) or "",
             updated_at=r.text("updated_at", row[5]) or "",
             status=status,
-            error=self._error(r, r.value("error", *row[7:9])),
+            error=self._error(r, r.value("error", *row[7:9], record=True)),
             damage=tuple(r.damage),
         )
 
@@ -182,7 +193,7 @@ class CheckpointReader:
         thread_id, ns = r.text("thread id", row[0]) or "", r.text("namespace", row[1]) or ""
         checkpoint_id = r.text("checkpoint id", row[2]) or ""
         r.what = f"checkpoint {checkpoint_id[:80]!r}"
-        metadata = r.mapping("metadata", r.value("metadata", *row[9:11]))
+        metadata = r.mapping("metadata", r.value("metadata", *row[9:11], record=True))
         next_nodes = r.json("next nodes", *row[7:9], default=[])
         summary = CheckpointSummary(
             thread_id=thread_id,
@@ -230,7 +241,7 @@ class CheckpointReader:
         Page with ``before`` (a checkpoint id: only older ones) or ``offset`` (rows to skip).
         """
         rows = await self._page(self._summary_columns, thread_id, checkpoint_ns, limit, before, offset)
-        return [self._summary_row(row) for row in rows]
+        return await self._decoded(lambda: [self._summary_row(row) for row in rows])
 
     async def _page(
         self, columns: str, thread_id: str, ns: str, limit: int | None, before: str | None, offset: int = 0
@@ -288,7 +299,7 @@ class CheckpointReader:
             node: r.str_map(f"versions seen by {node[:40]!r}", channels)
             for node, channels in r.mapping("versions seen", seen_raw).items()
         }
-        sends = r.value("pending sends", *row[15:17])
+        sends = r.value("pending sends", *row[15:17], record=True)
         if sends is not None and not isinstance(sends, list):
             r.flag("pending sends cannot be read")
             sends = []
@@ -302,10 +313,14 @@ class CheckpointReader:
             "AND cv.channel = v.key AND cv.version = v.value",
             (json.dumps(versions), param(summary.thread_id), param(summary.checkpoint_ns)),
         )
-        values = {}
-        for channel, *raw in values_rows:
-            name = r.text("channel name", channel) or ""
-            values[name] = r.value(f"channel {name[:40]!r}", *raw)
+        def decode() -> dict[str, Any]:
+            values = {}
+            for channel, *raw in values_rows:
+                name = r.text("channel name", channel) or ""
+                values[name] = r.value(f"channel {name[:40]!r}", *raw)
+            return values
+
+        values = await self._decoded(decode)
         return CheckpointDetail(
             summary=_with_damage(summary, r),
             channel_values=values,
@@ -326,7 +341,7 @@ class CheckpointReader:
             "AND checkpoint_id = CAST(? AS TEXT) ORDER BY task_name, task_id, idx",
             (param(thread_id), param(checkpoint_ns), param(checkpoint_id)),
         )
-        return [self._write(row, position) for position, row in enumerate(rows)]
+        return await self._decoded(lambda: [self._write(row, position) for position, row in enumerate(rows)])
 
     def _write(self, row: tuple, position: int) -> PendingWrite:
         r = self._row("a pending write")

@@ -25,10 +25,13 @@ THREAD_STATUSES = frozenset({"done", "interrupted", "error", "pending"})
 
 @dataclass(frozen=True)
 class Limits:
-    """How much of one row the reader takes in: ``max_value_bytes`` per stored value (bytes,
-    None: no limit) and :data:`MAX_KEY_CHARS` per id or name."""
+    """How much of one row the reader takes in, in bytes: ``max_value_bytes`` per channel value
+    or pending write, ``max_record_bytes`` per metadata, error, list of next nodes, versions or
+    sends (small by nature: a page of history reads 200 of them), and :data:`MAX_KEY_CHARS`
+    characters per id or name. Larger ones are not read (see :func:`value_sql`)."""
 
-    max_value_bytes: int | None = 8 * 1024 * 1024
+    max_value_bytes: int = 8 * 1024 * 1024
+    max_record_bytes: int = 256 * 1024
 
 
 def key_sql(column: str, limits: Limits | None) -> str:
@@ -41,13 +44,14 @@ def int_sql(column: str, limits: Limits | None) -> str:
     return column if limits is None else f"CASE typeof({column}) WHEN 'integer' THEN {column} ELSE substr({column}, 1, 40) END"
 
 
-def value_sql(column: str, limits: Limits | None) -> str:
-    """Select expressions (two) for a stored value: the value when it is within the limit (else
-    NULL), and its SQLite type. SQLite loads a value each time an expression names it, so the
-    column is named once for the check and once for the value, and an oversized one only once."""
-    if limits is None or limits.max_value_bytes is None:
+def value_sql(column: str, limits: Limits | None, *, record: bool = False) -> str:
+    """Select expressions (two) for a stored value (``record``: a metadata-like one): the value
+    when it is within its limit (else NULL), and its SQLite type. SQLite loads a value each time
+    an expression names it, so an oversized one is loaded once, to measure it, and left there."""
+    if limits is None:
         return f"{column}, NULL"
-    return f"CASE WHEN length({column}) <= {limits.max_value_bytes} THEN {column} END, typeof({column})"
+    limit = limits.max_record_bytes if record else limits.max_value_bytes
+    return f"CASE WHEN length({column}) <= {limit} THEN {column} END, typeof({column})"
 
 
 def surrogate_text(raw: bytes) -> str:
@@ -77,7 +81,7 @@ class RowReader:
     def __init__(self, what: str, serde: JsonSerializer, limits: Limits | None, *, strict: bool = False) -> None:
         self.what = what
         self.serde = serde
-        self.serde_limit = (limits.max_value_bytes if limits else None) or 0
+        self.limits = limits or Limits()
         self.strict = strict
         self.damage: list[str] = []
 
@@ -129,11 +133,11 @@ class RowReader:
             return None if optional else default
         return value
 
-    def value(self, field: str, raw: Any, kind: Any) -> Any:
+    def value(self, field: str, raw: Any, kind: Any, *, record: bool = False) -> Any:
         """A serialized value (``kind``: its SQLite type, or None when unchecked): decoded
-        leniently; one the SQL left out for being over the limit becomes an :class:`Undecodable`."""
+        leniently; one the SQL left out for being over its limit becomes an :class:`Undecodable`."""
         if raw is None and kind not in (None, "null"):
-            limit = self.serde_limit
+            limit = self.limits.max_record_bytes if record else self.limits.max_value_bytes
             return Undecodable(f"too large to read (over {limit:,} bytes, the reader's limit)")
         if raw is None:
             return None
@@ -149,7 +153,7 @@ class RowReader:
         is missing, oversized, or not JSON."""
         if raw is None:
             if kind not in (None, "null"):
-                self.flag(f"{field} is too large to read (over {self.serde_limit:,} bytes)")
+                self.flag(f"{field} is too large to read (over {self.limits.max_record_bytes:,} bytes)")
             return default
         try:
             return json.loads(raw)
