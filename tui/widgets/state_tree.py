@@ -26,6 +26,7 @@ from engine.constants import ERROR_CHANNEL, NO_WRITES, START, is_internal_channe
 from tui.guard import Guarded
 from tui.messages import ValueRequested
 from tui.safe_text import clip, literal
+from tui.thread_status import describe_damage
 from tui.value_format import (
     MAX_CHILDREN,
     child_count,
@@ -215,6 +216,9 @@ class StateTree(Guarded, Tree[Entry]):
         else:
             label.append("  wrote ", style=self._style("muted"))
             label.append_text(literal(", ".join(w.channel for w in visible) or "internal channels only"))
+        damage = tuple(problem for w in writes for problem in w.damage)
+        if damage:
+            label.append_text(literal(f"  {describe_damage(damage)}", style=self._style("error"), limit=300))
         node = section.add(label, data=Entry(path, is_value=False, loaded=True))
         self._set_open(node, default=True)
         for write in visible:
