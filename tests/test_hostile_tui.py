@@ -151,3 +151,21 @@ async def test_a_failing_handler_is_reported_and_the_app_stays_up(demo: Path, mo
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_a_snapshot_reader_says_so(demo: Path, monkeypatch) -> None:
+    from engine.checkpoint.sqlite import CheckpointReader
+
+    opened = CheckpointReader.open.__func__
+
+    async def as_snapshot(cls, path, **kwargs):
+        reader = await opened(cls, path, **kwargs)
+        reader.how = "snapshot"  # what a read-only directory with a -wal and no -shm gives
+        return reader
+
+    monkeypatch.setattr(CheckpointReader, "open", classmethod(as_snapshot))
+    app = RetraceApp(demo)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Read-only directory" in shown and "private copy" in shown, shown

@@ -21,6 +21,7 @@ from tui.keys import bindings_of
 from tui.messages import DatabaseFailed, DatabaseOpened, ReaderReopened
 from tui.safe_text import escape_control
 from tui.screens.debugger import DebuggerScreen
+from tui.screens.debugger_text import OPENED_AS
 from tui.screens.open_error import OpenErrorScreen
 
 
@@ -68,6 +69,8 @@ class RetraceApp(Guarded, App[None]):
     def on_database_opened(self, message: DatabaseOpened) -> None:
         self.reader = message.reader
         self.push_screen(DebuggerScreen(message.reader))
+        if message.reader.how in OPENED_AS:
+            self.notify(OPENED_AS[message.reader.how], title="Read-only directory", timeout=10)
 
     def on_reader_reopened(self, message: ReaderReopened) -> None:
         self.reader = message.reader

@@ -12,6 +12,19 @@ NO_THREADS = (
 STATE_KEYS = "enter/v: whole value · space: fold · i: internal channels"
 
 
+OPENED_AS = {
+    "immutable": (
+        "This file is in a read-only directory: retrace reads it as it is, and sees no writes "
+        "made to it from now on (none can be, there)."
+    ),
+    "snapshot": (
+        "This file is in a read-only directory with a -wal but no -shm beside it: retrace reads a "
+        "private copy taken just now (r takes a new one). The file itself is untouched."
+    ),
+}
+"""What to tell the user when the reader could not share the file with its writers."""
+
+
 def plural(n: int) -> str:
     return "s" * (n != 1)
 
