@@ -208,9 +208,12 @@ def test_an_interrupted_creation_is_named_as_such(tmp_path: Path) -> None:
     assert before.left_alone_by(corpus.Files.of(path))
 
 
-def test_a_leftover_wal_is_read_and_left_in_place(demo: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("shm", ["kept", "deleted"])
+def test_a_leftover_wal_is_read_and_left_in_place(shm: str, demo: Path, tmp_path: Path) -> None:
     path = corpus.copy_demo(demo, tmp_path / "killed.db")
     corpus.killed_writer(path, "retrace")
+    if shm == "deleted":
+        Path(f"{path}-shm").unlink()
     before = corpus.Files.of(path)
     done = retrace("threads", str(path), "--json")
     assert_clean(done, exit_codes=(0,))
@@ -255,3 +258,13 @@ def test_a_database_in_a_read_only_directory_opens(leftover: str, demo: Path) ->
     finally:
         folder.chmod(stat.S_IRWXU)
         shutil.rmtree(folder)
+
+
+def test_open_exits_non_zero_when_the_debugger_dies(demo: Path, monkeypatch) -> None:
+    from tui.app import RetraceApp
+
+    def dies(self: RetraceApp) -> None:
+        self._return_code = 1  # what Textual sets when an exception ends the app
+
+    monkeypatch.setattr(RetraceApp, "run", dies)
+    assert CliRunner().invoke(main, ["open", str(demo)]).exit_code == 1
