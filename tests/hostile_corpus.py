@@ -94,6 +94,13 @@ def bad_pending_writes(path: Path) -> None:
     sql(path, "UPDATE pending_writes SET value = 12 WHERE thread_id = 'search-buggy'")
 
 
+def deep_error(path: Path) -> None:
+    deep = "[" * 900 + "]" * 900  # under JSON's own nesting limit, over what a walk can recurse
+    sql(path, "UPDATE threads SET error = ? WHERE thread_id = 'search-buggy'",
+        params=(f'{{"type": "E", "message": {deep}}}',))
+    sql(path, "UPDATE channel_values SET value = ? WHERE thread_id = 'calc-add'", params=(deep,))
+
+
 def huge_error(path: Path) -> None:
     sql(path, f"UPDATE threads SET error = json_object('type', 'E', 'message', printf('%.*c', {BIG}, char(27))) "
               "WHERE thread_id = 'search-buggy'")
@@ -126,7 +133,7 @@ HOSTILE_ROWS: dict[str, Callable[[Path], None]] = {
     f.__name__: f
     for f in (
         invalid_utf8_thread_id, escape_lookalikes, bad_tags, huge_integers, deep_json,
-        unprintable_json_errors, bad_pending_writes, huge_error, huge_thread_id, huge_channel_value,
+        unprintable_json_errors, bad_pending_writes, deep_error, huge_error, huge_thread_id, huge_channel_value,
         one_bad_row, wrong_types_everywhere,
     )
 }

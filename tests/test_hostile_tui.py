@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import hostile_corpus as corpus
 import pytest
 from textual.widgets import Static
+from tui_helpers import SIZE, column, press, screen_text, settle, state_of, static_text
 
-import hostile_corpus as corpus
 from sample_graphs.demo import write_demo_database
 from tui.app import RetraceApp
 from tui.screens.open_error import OpenErrorScreen
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.threads_table import ThreadsTable
-from tui_helpers import SIZE, column, press, screen_text, settle, state_of, static_text
 
 
 @pytest.fixture(scope="module")

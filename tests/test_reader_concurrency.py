@@ -10,10 +10,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tui_helpers import SIZE, column, press, screen_text, settle
+
 from engine.checkpoint.sqlite import CheckpointReader
 from tui.app import RetraceApp
 from tui.widgets.threads_table import ThreadsTable
-from tui_helpers import SIZE, column, press, screen_text, settle
 
 WRITER = textwrap.dedent(
     """

@@ -12,11 +12,11 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+import hostile_corpus as corpus
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import hostile_corpus as corpus
 from engine.checkpoint.sqlite import CheckpointReader
 from engine.errors import CheckpointStoreError
 from sample_graphs.demo import write_demo_database

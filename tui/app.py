@@ -46,8 +46,8 @@ class RetraceApp(Guarded, App[None]):
         self.reader: CheckpointReader | None = None
         """The reader the screens use, closed on exit."""
         self.sub_title = escape_control(str(db_path))
-        self.failures: list[Exception] = []
-        """Errors of handlers that were shown to the user instead of ending the app."""
+        self.failures: list[BaseException] = []
+        """Errors of handlers and reads that were shown to the user instead of ending the app."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Opening {escape_control(str(self.db_path))}…"), id="opening")

@@ -119,7 +119,7 @@ def demo(db: Path, no_open: bool) -> None:
         click.echo(f"wrote thread {r.thread_id:<24} {r.graph:<26} {r.status}")
         if r.error is not None:
             click.echo(textwrap.indent(textwrap.fill(escape_control(r.error), width=96), "    "))
-    click.echo(f"{len(runs)} threads in {db}")
+    click.echo(f"{len(runs)} threads in {escape_control(str(db))}")
     if not no_open:
         _open_debugger(db)
 
@@ -159,10 +159,11 @@ def threads(path: Path, as_json: bool) -> None:
     """List the threads of a checkpoint database, most recently updated first."""
     found = run(lambda: _read(path, lambda r: r.list_threads()))
     if as_json:
-        print_json([dataclasses.asdict(t) | {"damage": list(t.damage)} for t in found])
+        print_json([{f.name: getattr(t, f.name) for f in dataclasses.fields(t)} | {"damage": list(t.damage)}
+                    for t in found])
         return
     if not found:
-        click.echo(f"{path} has no threads yet")
+        click.echo(f"{escape_control(str(path))} has no threads yet")
         return
     _print_table(
         ["thread", "checkpoints", "latest step", "updated", "status"],

@@ -44,6 +44,9 @@ _MESSAGE_TYPES: dict[str, type[messages.BaseMessage]] = {
 _MESSAGE_CLASSES = frozenset(_MESSAGE_TYPES.values())
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _PREVIEW_CHARS = 200
+MAX_LENIENT_DEPTH = 100
+"""A lenient read puts an :class:`Undecodable` in place of a value nested deeper than this: the
+debugger and ``--json`` walk values recursively, and no real state is nested that deep."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +65,25 @@ class Undecodable:
     reason: str
     size: int | None = None
     preview: str = ""
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """True when containers nest more than ``limit`` levels in ``value`` (no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            children = item
+        elif isinstance(item, messages.BaseMessage):
+            children = (item.content, getattr(item, "tool_calls", None))
+        else:
+            continue
+        if depth == limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _preview(data: Any) -> str:
@@ -155,11 +177,14 @@ class JsonSerializer:
                 known tag is malformed, or a registered class rejects the stored fields.
         """
         try:
-            return self._loads(data, lenient)
+            value = self._loads(data, lenient)
         except SerializationError as exc:
             if not lenient:
                 raise
             return Undecodable(str(exc), len(data) if isinstance(data, bytes) else None, _preview(data))
+        if lenient and _deeper_than(value, MAX_LENIENT_DEPTH):
+            return Undecodable(f"nested more than {MAX_LENIENT_DEPTH} levels deep", preview=_preview(data))
+        return value
 
     def _loads(self, data: Any, lenient: bool) -> Any:
         if not isinstance(data, (bytes, str)):
@@ -195,7 +220,7 @@ class JsonSerializer:
                 return decoder(obj)
             except Exception as exc:  # the decoders are pure; any failure means bad stored data
                 shown = _preview(repr(obj))
-                raise SerializationError(f"malformed {kind!r} value {shown}: {exc}") from None
+                raise SerializationError(f"malformed {kind!r} value {shown}: {_preview(str(exc))}") from None
         if kind in ("dataclass", "pydantic", "enum"):
             return self._decode_typed(kind, obj)
         return obj
@@ -221,7 +246,9 @@ class JsonSerializer:
                 return cls.model_validate(payload)
             return cls(**payload)
         except Exception as exc:  # a registered class's own validation, whatever it raises
-            raise SerializationError(f"cannot rebuild {name} from {_preview(repr(payload))}: {exc}") from None
+            raise SerializationError(
+                f"cannot rebuild {name} from {_preview(repr(payload))}: {_preview(str(exc))}"
+            ) from None
 
 
 def _encode(value: Any, shown: bool = False) -> Any:

@@ -153,6 +153,8 @@ class DebuggerScreen(Guarded, DebuggerReads):
             return
         error = event.worker.error
         message = "unknown error" if error is None else str(error) or type(error).__name__
+        if error is not None:
+            self.app.failures.append(error)
         title = f"Could not read {READS.get(event.worker.group, 'data')}"
         self.notify(escape_control(message), title=title, severity="error", markup=False, timeout=10)
         if event.worker.group == "state":
@@ -268,6 +270,8 @@ class DebuggerScreen(Guarded, DebuggerReads):
     # Actions.
 
     def action_reload(self) -> None:
+        if any(w.group == "reload" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers):
+            return  # a reload closes and reopens the file: never cancel one halfway
         self.workers.cancel_group(self, "threads")  # pages of the old lists would land in the new
         self.workers.cancel_group(self, "history")
         thread_id = self.thread.thread_id if self.thread is not None else None

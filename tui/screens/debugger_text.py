@@ -14,8 +14,8 @@ STATE_KEYS = "enter/v: whole value · space: fold · i: internal channels"
 
 OPENED_AS = {
     "immutable": (
-        "This file is in a read-only directory: retrace reads it as it is, and sees no writes "
-        "made to it from now on (none can be, there)."
+        "This file is in a read-only directory: retrace reads it as it is now, without sharing it "
+        "with writers (there is no -wal, and you cannot start one there); r reads it again."
     ),
     "snapshot": (
         "This file is in a read-only directory with a -wal but no -shm beside it: retrace reads a "

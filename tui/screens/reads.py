@@ -60,7 +60,7 @@ class DebuggerReads(Screen[None]):
             next_writes = await self.reader.get_pending_writes(thread.thread_id, checkpoint_id)
         self.post_message(CheckpointLoaded(thread, detail, step_writes, next_writes))
 
-    @work(group="reload", exclusive=True, exit_on_error=False)
+    @work(group="reload", exit_on_error=False)
     async def reload(self, thread_count: int, thread_id: str | None, checkpoint_count: int) -> None:
         """Open the file again (a script may have deleted and re-made it), then read the threads
         and ``thread_id``'s history, at least as many rows as are loaded."""

@@ -11,6 +11,9 @@ from typing import Any
 
 from engine.errors import CheckpointStoreError
 
+THREAD_STATUSES = frozenset({"done", "interrupted", "error", "pending"})
+"""The statuses a thread row may have (the schema's CHECK constraint lists the same)."""
+
 
 @dataclass(frozen=True)
 class ThreadSummary:

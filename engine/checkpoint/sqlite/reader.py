@@ -24,14 +24,15 @@ import aiosqlite
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.serde import JsonSerializer, Undecodable
 from engine.checkpoint.sqlite.model import (
+    THREAD_STATUSES,
     CheckpointDetail,
     CheckpointNotFoundError,
     CheckpointSummary,
     ThreadSummary,
 )
-from engine.checkpoint.sqlite.readonly import ReadOnlyDatabase, open_read_only
+from engine.checkpoint.sqlite.readonly import OpenedAs, ReadOnlyDatabase, open_read_only
 from engine.checkpoint.sqlite.rows import (
-    THREAD_STATUSES,
+    OVER_BUDGET,
     Limits,
     RowReader,
     database_error_text,
@@ -40,6 +41,7 @@ from engine.checkpoint.sqlite.rows import (
     param,
     surrogate_text,
     value_sql,
+    within_budget,
 )
 from engine.errors import CheckpointStoreError
 
@@ -92,7 +94,7 @@ class CheckpointReader:
         """The file :meth:`open` opened (to open it again when it has been replaced)."""
         self.file_id: tuple[int, int] | None = None
         """(device, inode) of that file when opened: another value later means it was replaced."""
-        self.how = "shared"
+        self.how: OpenedAs = "shared"
         """How :meth:`open` opened the file: ``"shared"``, ``"immutable"`` or ``"snapshot"``
         (see :class:`~engine.checkpoint.sqlite.readonly.ReadOnlyDatabase`)."""
         self._database: ReadOnlyDatabase | None = None
@@ -106,11 +108,15 @@ class CheckpointReader:
                 :func:`~engine.checkpoint.sqlite.readonly.open_read_only`.
         """
         database = await open_read_only(path)
+        try:
+            stat = Path(path).stat()
+        except OSError as exc:  # deleted just now
+            await database.close()
+            raise CheckpointStoreError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
         database.conn.text_factory = surrogate_text
         reader = cls(database.conn, limits=limits)
         reader.how, reader._database = database.how, database
         reader.path = Path(path)
-        stat = reader.path.stat()
         reader.file_id = (stat.st_dev, stat.st_ino)
         return reader
 
@@ -133,6 +139,10 @@ class CheckpointReader:
         except (sqlite3.Error, OverflowError) as exc:
             reason = database_error_text(exc) if isinstance(exc, sqlite3.Error) else str(exc)
             raise CheckpointStoreError(f"the checkpoint database is damaged or locked ({reason})") from exc
+        except ValueError as exc:  # aiosqlite: "no active connection"
+            raise CheckpointStoreError(
+                f"the checkpoint database is not open ({exc}); open it again (r in the debugger)"
+            ) from exc
 
     async def _decoded(self, build: Callable[[], T]) -> T:
         """``build()``, which decodes rows: in a worker thread for a lenient reader (the
@@ -291,7 +301,7 @@ class CheckpointReader:
         rows = await self._page(self._detail_columns, thread_id, checkpoint_ns, limit, before)
         return [await self._detail(row) for row in rows]
 
-    async def _detail(self, row: tuple) -> CheckpointDetail:
+    def _detail_head(self, row: tuple) -> tuple[CheckpointSummary, RowReader, dict, dict, list]:
         summary, r = self._summary(row)
         versions = r.str_map("channel versions", r.json("channel versions", *row[11:13], default={}))
         seen_raw = r.json("versions seen", *row[13:15], default={})
@@ -303,16 +313,21 @@ class CheckpointReader:
         if sends is not None and not isinstance(sends, list):
             r.flag("pending sends cannot be read")
             sends = []
+        return summary, r, versions, seen, sends or []
+
+    async def _detail(self, row: tuple) -> CheckpointDetail:
+        summary, r, versions, seen, sends = await self._decoded(lambda: self._detail_head(row))
         k = partial(key_sql, limits=self.limits)
         # CROSS JOIN fixes the loop order: one primary-key lookup per channel, instead of a scan
         # of the thread's values that the planner otherwise picks (75 ms at 100k checkpoints).
-        values_rows = await self._fetchall(
-            f"SELECT {k('cv.channel')}, {value_sql('cv.value', self.limits)} "
-            "FROM json_each(?) AS v CROSS JOIN channel_values AS cv "
+        values_rows = await self._within_budget(
+            f"SELECT {k('cv.channel')}, {{values}} FROM json_each(?) AS v CROSS JOIN channel_values AS cv "
             "ON cv.thread_id = CAST(? AS TEXT) AND cv.checkpoint_ns = CAST(? AS TEXT) "
-            "AND cv.channel = v.key AND cv.version = v.value",
+            "AND cv.channel = v.key AND cv.version = v.value ORDER BY cv.channel",
+            "cv.value",
             (json.dumps(versions), param(summary.thread_id), param(summary.checkpoint_ns)),
         )
+
         def decode() -> dict[str, Any]:
             values = {}
             for channel, *raw in values_rows:
@@ -326,19 +341,35 @@ class CheckpointReader:
             channel_values=values,
             channel_versions=versions,
             versions_seen=seen,
-            pending_sends=sends or [],
+            pending_sends=sends,
         )
+
+    async def _within_budget(self, select: str, column: str, params: tuple[Any, ...]) -> list[tuple]:
+        """The rows of ``select`` (whose ``{values}`` stands for the two value expressions of
+        ``column``): the leading rows whose values fit
+        ``limits.max_read_bytes`` with their values, the rest with a value marked over budget."""
+        if self.limits is None:
+            return await self._fetchall(select.format(values=value_sql(column, None)), params)
+        # Two queries, not one transaction: a write between them only moves where the budget
+        # cuts, and each value is still bounded by its own limit.
+        sizes = [row[-2] for row in await self._fetchall(select.format(values=f"length({column}), NULL"), params)]
+        count = within_budget(sizes, self.limits)
+        rows = await self._fetchall(select.format(values=value_sql(column, self.limits)) + " LIMIT ?", (*params, count))
+        if count < len(sizes):
+            rest = select.format(values=f"NULL, '{OVER_BUDGET}'") + " LIMIT -1 OFFSET ?"
+            rows += await self._fetchall(rest, (*params, count))
+        return rows
 
     async def get_pending_writes(
         self, thread_id: str, checkpoint_id: str, *, checkpoint_ns: str = ""
     ) -> list[PendingWrite]:
         """The writes recorded against a checkpoint by the tasks of the super-step after it."""
         k = partial(key_sql, limits=self.limits)
-        rows = await self._fetchall(
-            f"SELECT {k('task_id')}, {k('task_name')}, {k('channel')}, {value_sql('value', self.limits)}, "
-            f"{int_sql('idx', self.limits)} FROM pending_writes "
-            "WHERE thread_id = CAST(? AS TEXT) AND checkpoint_ns = CAST(? AS TEXT) "
+        rows = await self._within_budget(
+            f"SELECT {k('task_id')}, {k('task_name')}, {k('channel')}, {int_sql('idx', self.limits)}, {{values}} "
+            "FROM pending_writes WHERE thread_id = CAST(? AS TEXT) AND checkpoint_ns = CAST(? AS TEXT) "
             "AND checkpoint_id = CAST(? AS TEXT) ORDER BY task_name, task_id, idx",
+            "value",
             (param(thread_id), param(checkpoint_ns), param(checkpoint_id)),
         )
         return await self._decoded(lambda: [self._write(row, position) for position, row in enumerate(rows)])
@@ -348,8 +379,8 @@ class CheckpointReader:
         task_id, task_name = r.text("task id", row[0]) or "", r.text("task name", row[1]) or ""
         r.what = f"a pending write of task {task_name[:80]!r}"
         channel = r.text("channel", row[2]) or ""
-        value = r.value("value", *row[3:5])
-        idx = r.integer("idx", row[5], default=position)
+        idx = r.integer("idx", row[3], default=position)
+        value = r.value("value", *row[4:6])
         return PendingWrite(task_id, task_name, channel, value, idx if idx is not None else position, tuple(r.damage))
 
     async def get_meta(self, key: str) -> str | None:

@@ -5,8 +5,9 @@ checkpoints a leftover ``-wal`` into the main file and never deletes ``-wal``/``
 every committed transaction, those still only in a ``-wal`` included. SQLite needs a ``-shm`` to
 read a WAL database, which a read-only directory cannot hold; then (found by trying, case by case):
 
-- no ``-wal`` (or an empty one) beside the file: open it ``immutable=1`` (there is nothing else
-  to read, and nobody can write in that directory);
+- no ``-wal`` (or an empty one) beside the file: open it ``immutable=1``: there is nothing else
+  to read, and no writer of this user can start there (one with more rights could; a reader
+  opened again, as the debugger's reload does, sees what it wrote);
 - a ``-wal`` without a ``-shm``: copy both into a private temporary directory and read the copy,
   a snapshot of the moment it was opened (``how == "snapshot"``; reopen to take a new one).
 
@@ -21,6 +22,7 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import aiosqlite
 
@@ -30,6 +32,9 @@ from engine.errors import CheckpointStoreError
 _CANTOPEN, _READONLY = 14, 8
 """Primary SQLite result codes that mean "cannot set up the WAL index here"."""
 _PROBE = "SELECT count(*) FROM sqlite_schema"
+
+OpenedAs = Literal["shared", "immutable", "snapshot"]
+"""How a read-only database was opened (see :class:`ReadOnlyDatabase`)."""
 
 
 @dataclass
@@ -45,7 +50,7 @@ class ReadOnlyDatabase:
     """
 
     conn: aiosqlite.Connection
-    how: str
+    how: OpenedAs
     snapshot_dir: Path | None = None
 
     async def close(self) -> None:
@@ -91,8 +96,9 @@ def _snapshot(path: Path) -> Path:
 
 async def open_read_only(path: str | Path) -> ReadOnlyDatabase:
     """Open an existing retrace database read-only; the file and its ``-wal``/``-shm`` are never
-    changed or deleted. A file that is refused gets nothing created beside it; one that opens may
-    get the ``-shm`` (and empty ``-wal``) SQLite needs to read a WAL database, where it can.
+    changed or deleted. A refused file that has no ``-wal`` gets nothing created beside it; one
+    that opens, or has a ``-wal``, may get the ``-shm`` (and empty ``-wal``) SQLite needs to read
+    a WAL database, where the directory allows.
 
     Raises:
         NotARetraceDatabaseError: missing, not a regular file, not SQLite, damaged, another
@@ -100,33 +106,36 @@ async def open_read_only(path: str | Path) -> ReadOnlyDatabase:
         SchemaTooNewError: written by a newer retrace.
         CheckpointStoreError: SQLite cannot open it at all.
     """
-    path = Path(path)
-    check_file(path)
+    shown = Path(path)
+    check_file(shown)
+    path = shown.resolve()  # SQLite finds the -wal beside the real file, not beside a link
     wal = Path(f"{path}-wal")
     if not wal.exists() or wal.stat().st_size == 0:
         # With no WAL the main file says it all: check it through a connection that creates
-        # nothing, so a refused file is left with no -shm or -wal beside it.
+        # nothing, so a refused file with no -wal is left with no -shm or -wal beside it.
         probe = await _connect(path, "mode=ro&immutable=1")
         try:
-            await check_database(probe, path, create=False)
+            await check_database(probe, shown, create=False)
         finally:
             await probe.close()
-    conn = await _connect(path, "mode=ro")
-    how, folder = "shared", None
-    error = await _probe(conn)
-    if error is not None and _needs_private_index(error):  # only a WAL database needs an index
-        await conn.close()
-        if not wal.exists() or wal.stat().st_size == 0:
-            how, conn = "immutable", await _connect(path, "mode=ro&immutable=1")
-        else:
-            try:
-                folder = await asyncio.to_thread(_snapshot, path)
-            except OSError as exc:
-                raise CheckpointStoreError(f"{path}: cannot read its -wal ({exc.strerror or exc})") from exc
-            how, conn = "snapshot", await _connect(folder / path.name, "mode=ro")
-    database = ReadOnlyDatabase(conn, how, folder)
+    database = ReadOnlyDatabase(await _connect(path, "mode=ro"), "shared")
     try:
-        await check_database(conn, path, create=False)
+        error = await _probe(database.conn)
+        if error is not None and _needs_private_index(error):  # only a WAL database needs an index
+            await database.conn.close()
+            if not wal.exists() or wal.stat().st_size == 0:
+                database = ReadOnlyDatabase(await _connect(path, "mode=ro&immutable=1"), "immutable")
+            else:
+                try:
+                    folder = await asyncio.to_thread(_snapshot, path)
+                except OSError as exc:
+                    raise CheckpointStoreError(f"{path}: cannot read its -wal ({exc.strerror or exc})") from exc
+                try:
+                    database = ReadOnlyDatabase(await _connect(folder / path.name, "mode=ro"), "snapshot", folder)
+                except BaseException:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    raise
+        await check_database(database.conn, shown, create=False)
     except BaseException:
         await database.close()
         raise

@@ -1,10 +1,11 @@
 """Rows of a checkpoint database as the reader's types: every column checked on the way in.
 
 A stranger's file can hold any SQLite type in any column (a blob where text belongs, ``9e999``
-in an INTEGER column, JSON nested 100,000 deep, a 50 MB error). The functions here never raise:
-each field that cannot be read gets a safe default, and a sentence saying what was wrong goes
-into the row's ``damage``, so one bad row is shown as damaged instead of making its thread
-unreadable. Pure functions over the tuples the SQL in :mod:`.reader` selects; no I/O.
+in an INTEGER column, JSON nested 100,000 deep, a 50 MB error). A lenient :class:`RowReader`
+never raises: each field that cannot be read gets a safe default, and a sentence saying what was
+wrong goes into the row's ``damage``, so one bad row is shown as damaged instead of making its
+thread unreadable; a strict one (a saver's) raises at the first problem. Pure functions over the
+tuples the SQL in :mod:`.reader` selects; no I/O.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from engine.errors import CheckpointStoreError, SerializationError
 INT64 = (-(1 << 63), (1 << 63) - 1)
 MAX_KEY_CHARS = 4096
 """Longest id, channel or node name the reader takes; a longer one is cut and marked damaged."""
-THREAD_STATUSES = frozenset({"done", "interrupted", "error", "pending"})
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,26 @@ class Limits:
 
     max_value_bytes: int = 8 * 1024 * 1024
     max_record_bytes: int = 256 * 1024
+    max_read_bytes: int = 32 * 1024 * 1024
+    """All the values one read returns together (a checkpoint's channels, a step's writes):
+    past it, the remaining values are not read."""
+
+
+OVER_BUDGET = "over-budget"
+"""The ``kind`` the SQL gives a value left out because its read was over ``max_read_bytes``."""
+
+
+def within_budget(sizes: list[int | None], limits: Limits) -> int:
+    """How many leading values (``sizes`` in bytes, None for NULL) one read returns with their
+    values: as many as fit ``limits.max_read_bytes`` together (values over the per-value limit
+    are never read, so they do not count)."""
+    total = 0
+    for count, size in enumerate(sizes):
+        if size is not None and size <= limits.max_value_bytes:
+            total += size
+            if total > limits.max_read_bytes:
+                return count
+    return len(sizes)
 
 
 def key_sql(column: str, limits: Limits | None) -> str:
@@ -40,8 +60,10 @@ def key_sql(column: str, limits: Limits | None) -> str:
 
 
 def int_sql(column: str, limits: Limits | None) -> str:
-    """A select expression for an integer column: a long text there is cut in SQL."""
-    return column if limits is None else f"CASE typeof({column}) WHEN 'integer' THEN {column} ELSE substr({column}, 1, 40) END"
+    """A select expression for an integer column: a long text or blob there is cut in SQL."""
+    if limits is None:
+        return column
+    return f"CASE WHEN typeof({column}) IN ('integer', 'real') THEN {column} ELSE substr({column}, 1, 40) END"
 
 
 def value_sql(column: str, limits: Limits | None, *, record: bool = False) -> str:
@@ -82,6 +104,9 @@ class RowReader:
         self.what = what
         self.serde = serde
         self.limits = limits or Limits()
+        self.capped = limits is not None
+        """Ids and names are cut at :data:`MAX_KEY_CHARS` (not for a saver, which must read
+        back whatever it wrote)."""
         self.strict = strict
         self.damage: list[str] = []
 
@@ -102,7 +127,7 @@ class RowReader:
             raw = raw.decode("utf-8", "surrogateescape")
         elif not isinstance(raw, str):
             raw = str(raw)
-        if len(raw) > MAX_KEY_CHARS:
+        if self.capped and len(raw) > MAX_KEY_CHARS:
             self.flag(f"{field} is longer than {MAX_KEY_CHARS:,} characters; shown cut")
             raw = raw[:MAX_KEY_CHARS]
         try:
@@ -136,6 +161,9 @@ class RowReader:
     def value(self, field: str, raw: Any, kind: Any, *, record: bool = False) -> Any:
         """A serialized value (``kind``: its SQLite type, or None when unchecked): decoded
         leniently; one the SQL left out for being over its limit becomes an :class:`Undecodable`."""
+        if kind == OVER_BUDGET:
+            budget = self.limits.max_read_bytes
+            return Undecodable(f"not read: the values before it already fill one read ({budget:,} bytes)")
         if raw is None and kind not in (None, "null"):
             limit = self.limits.max_record_bytes if record else self.limits.max_value_bytes
             return Undecodable(f"too large to read (over {limit:,} bytes, the reader's limit)")
@@ -152,8 +180,9 @@ class RowReader:
         """A plain JSON column (versions, next nodes): the parsed value, or ``default`` when it
         is missing, oversized, or not JSON."""
         if raw is None:
-            if kind not in (None, "null"):
-                self.flag(f"{field} is too large to read (over {self.limits.max_record_bytes:,} bytes)")
+            oversized = kind not in (None, "null")
+            self.flag(f"{field} is too large to read (over {self.limits.max_record_bytes:,} bytes)"
+                      if oversized else f"{field} is missing")
             return default
         try:
             return json.loads(raw)
