@@ -5,6 +5,7 @@ failing run (the sequence that used to end in "database disk image is malformed"
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
@@ -14,6 +15,7 @@ from tui_helpers import SIZE, column, press, screen_text, settle
 
 from engine.checkpoint.sqlite import CheckpointReader
 from tui.app import RetraceApp
+from tui.widgets.state_tree import StateTree
 from tui.widgets.threads_table import ThreadsTable
 
 WRITER = textwrap.dedent(
@@ -106,3 +108,28 @@ async def test_reload_after_each_write_of_another_process(tmp_path: Path) -> Non
                 shown = screen_text(app)
                 assert "malformed" not in shown and "Could not read" not in shown
         assert app.failures == []
+
+
+async def test_reads_started_while_reload_reopens_the_file_wait_for_it(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "live.db"
+    for i in range(3):
+        write(path, "fork", f"run-{i}")
+    gate = asyncio.Event()
+    opened = CheckpointReader.open.__func__
+
+    async def slow_open(cls, *args, **kwargs):  # the reload is between closing and reopening
+        await gate.wait()
+        return await opened(cls, *args, **kwargs)
+
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(CheckpointReader, "open", classmethod(slow_open))
+        await pilot.press("2", "r", "j", "j")  # reads of the highlighted checkpoints start now
+        for _ in range(5):
+            await pilot.pause()
+        gate.set()
+        await settle(pilot)
+        assert app.failures == []
+        assert "not open" not in screen_text(app)
+        assert app.screen.query_one(StateTree).view is not None

@@ -6,6 +6,9 @@ The screen (:class:`~tui.screens.debugger.DebuggerScreen`) starts them and handl
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from textual import work
 from textual.screen import Screen
 
@@ -38,26 +41,34 @@ class DebuggerReads(Screen[None]):
     def __init__(self, reader: CheckpointReader) -> None:
         super().__init__()
         self.reader = reader
+        self._open = asyncio.Event()
+        """Set while ``reader`` is open; a reload clears it, and reads wait for the new one."""
+        self._open.set()
+
+    async def _ready(self) -> CheckpointReader:
+        await self._open.wait()
+        return self.reader
 
     @work(group="threads", exclusive=True, exit_on_error=False)
     async def load_threads(self, offset: int) -> None:
-        threads = await self.reader.list_threads(limit=PAGE_SIZE, offset=offset)
+        threads = await (await self._ready()).list_threads(limit=PAGE_SIZE, offset=offset)
         self.post_message(ThreadsLoaded(offset, threads, complete=len(threads) < PAGE_SIZE))
 
     @work(group="history", exclusive=True, exit_on_error=False)
     async def load_history(self, thread_id: str, before: str | None) -> None:
-        page = await self.reader.list_checkpoints(thread_id, limit=PAGE_SIZE, before=before)
+        page = await (await self._ready()).list_checkpoints(thread_id, limit=PAGE_SIZE, before=before)
         self.post_message(HistoryLoaded(thread_id, before, page, complete=len(page) < PAGE_SIZE))
 
     @work(group="state", exclusive=True, exit_on_error=False)
     async def load_checkpoint(self, thread: ThreadSummary, checkpoint_id: str) -> None:
-        detail = await self.reader.get_checkpoint(thread.thread_id, checkpoint_id)
+        reader = await self._ready()
+        detail = await reader.get_checkpoint(thread.thread_id, checkpoint_id)
         summary, step_writes, next_writes = detail.summary, None, []
         if summary.parent_checkpoint_id is not None and summary.source != "input":
-            writes = await self.reader.get_pending_writes(thread.thread_id, summary.parent_checkpoint_id)
+            writes = await reader.get_pending_writes(thread.thread_id, summary.parent_checkpoint_id)
             step_writes = writes_of_step(summary, writes)
         if unfinished_after(thread, summary):
-            next_writes = await self.reader.get_pending_writes(thread.thread_id, checkpoint_id)
+            next_writes = await reader.get_pending_writes(thread.thread_id, checkpoint_id)
         self.post_message(CheckpointLoaded(thread, detail, step_writes, next_writes))
 
     @work(group="reload", exit_on_error=False)
@@ -66,12 +77,21 @@ class DebuggerReads(Screen[None]):
         and ``thread_id``'s history, at least as many rows as are loaded."""
         replaced = False
         if self.reader.path is not None:
+            self._open.clear()  # reads started from now on wait for the new reader
+            in_flight = [w for w in self.workers if w.group in READS and w.group != "reload" and not w.is_finished]
+            for worker in in_flight:  # reads holding the old reader end before it closes
+                worker.cancel()
+                with contextlib.suppress(Exception):
+                    await worker.wait()
             # Closed before the new one opens: a second connection to the file in this process
             # would share the first one's WAL index, which a writer may have replaced since
             # ("database disk image is malformed" on a healthy file).
             stale = self.reader
-            await stale.close()
-            self.reader = await CheckpointReader.open(stale.path)
+            try:
+                await stale.close()
+                self.reader = await CheckpointReader.open(stale.path)
+            finally:
+                self._open.set()  # open again, or closed with reads failing as "not open"
             replaced = stale.file_id != self.reader.file_id
             self.post_message(ReaderReopened(self.reader))
         thread_limit, history_limit = max(PAGE_SIZE, thread_count), max(PAGE_SIZE, checkpoint_count)
