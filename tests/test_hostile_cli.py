@@ -98,13 +98,14 @@ def test_a_thread_error_with_a_bad_uuid_tag_shows_as_unreadable(demo: Path, tmp_
     assert len(history) > 1  # the bad tag in the metadata did not hide the thread
 
 
-def test_json_output_holds_tuple_keys_and_nan_as_tagged_values(demo: Path, tmp_path: Path) -> None:
+def test_json_output_stays_valid_with_tuple_keys_and_nan_in_errors(demo: Path, tmp_path: Path) -> None:
     path = corpus.copy_demo(demo, tmp_path / "h.db")
     corpus.unprintable_json_errors(path)
     done = retrace("threads", str(path), "--json")
     assert b"NaN" not in done.stdout
     threads = {t["thread_id"]: t for t in json.loads(done.stdout)}
-    assert threads["search-fixed"]["error"]["message"] == {"__retrace__": "float", "value": "nan"}
+    assert threads["search-fixed"]["error"]["message"] == "(unreadable: nan)"  # not text: marked
+    assert "the error's message is not text" in threads["search-fixed"]["damage"]
     assert threads["calc-add"]["error"]["message"].startswith("{(1, 2): 'x'}")
 
 

@@ -83,7 +83,7 @@ async def test_a_damaged_checkpoint_is_marked_in_the_history_and_explained(demo:
         history.move_cursor(row=next(i for i, s in enumerate(sources) if s.startswith("⚠")))
         await settle(pilot)
         header, _ = state_of(app)
-        assert "⚠ damaged: metadata cannot be read" in header
+        assert "⚠ damaged checkpoint: metadata cannot be read" in header
 
 
 async def test_an_oversized_error_is_shown_cut_and_q_still_quits(demo: Path, tmp_path: Path) -> None:

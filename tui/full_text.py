@@ -62,8 +62,8 @@ def _holds_message(value: Any) -> bool:
 def _pretty(value: Any, indent: int, out: _Writer, width: int) -> None:
     pad = "  " * indent
     if isinstance(value, str):
-        # Whole, never clipped; continuation lines stay under their key.
-        out.put('"' + value.replace("\n", f"\n{pad}  ") + '"')
+        # Whole up to what the viewer shows; continuation lines stay under their key.
+        out.put('"' + value[: MAX_FULL_CHARS - out.length + 1].replace("\n", f"\n{pad}  ") + '"')
         return
     one_line = inline(value, width)
     fits = not one_line.endswith("…") and len(one_line) + len(pad) <= width
@@ -85,7 +85,7 @@ def full_text(value: Any, width: int = 100) -> str:
     else is laid out one item per line. Cut after :data:`MAX_FULL_CHARS` characters.
     """
     if isinstance(value, str):
-        text = value or '""'
+        text = value[: MAX_FULL_CHARS + 1] or '""'
     else:
         out = _Writer()
         try:
@@ -94,6 +94,8 @@ def full_text(value: Any, width: int = 100) -> str:
             text = "".join(out.parts)[:MAX_FULL_CHARS]
             return text + f"\n… cut here: the value is longer than {MAX_FULL_CHARS:,} characters laid out"
         text = "".join(out.parts)
-    if len(text) > MAX_FULL_CHARS:
+    if isinstance(value, str) and len(value) > MAX_FULL_CHARS:
+        text = text[:MAX_FULL_CHARS] + f"\n… cut: {len(value) - MAX_FULL_CHARS:,} more characters"
+    elif len(text) > MAX_FULL_CHARS:
         text = text[:MAX_FULL_CHARS] + f"\n… cut: {len(text) - MAX_FULL_CHARS:,} more characters"
     return text

@@ -34,12 +34,12 @@ def unfinished_after(thread: ThreadSummary, checkpoint: CheckpointSummary) -> bo
 DAMAGED_MARK = "⚠"
 
 
-def describe_damage(damage: tuple[str, ...], *, most: int = 3) -> str:
-    """``damaged: step is not a whole number ('x'); ...`` for a row the reader could not fully
-    read: its first ``most`` problems, and how many more there are."""
+def describe_damage(damage: tuple[str, ...], *, most: int = 3, what: str = "") -> str:
+    """``⚠ damaged checkpoint: step is not a whole number ('x'); ...`` for a row the reader could
+    not fully read (``what``: whose row): its first ``most`` problems, and how many more there are."""
     shown = "; ".join(damage[:most])
     more = f" (+{len(damage) - most} more)" if len(damage) > most else ""
-    return f"{DAMAGED_MARK} damaged: {shown}{more}"
+    return f"{DAMAGED_MARK} damaged{' ' + what if what else ''}: {shown}{more}"
 
 
 def describe_error(error: object) -> tuple[str, str, str]:

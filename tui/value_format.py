@@ -44,11 +44,12 @@ class _Full(Exception):
     """Raised inside :func:`inline` once the preview is long enough."""
 
 
-def _scalar(value: Any) -> str | None:
+def _scalar(value: Any, limit: int = 1000) -> str | None:
+    """One-line text of a scalar (None: not a scalar); a string's first ``limit`` characters."""
     if value is None or isinstance(value, (bool, int, float, Decimal)):
         return repr(value) if not isinstance(value, Decimal) else str(value)
     if isinstance(value, str):
-        return f'"{value}"'
+        return f'"{value[:limit]}"'
     if isinstance(value, (bytes, bytearray)):
         return repr(bytes(value))
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
@@ -86,7 +87,7 @@ def tool_call_text(call: Any, limit: int = 80) -> str:
 
 
 def _message_inline(message: BaseMessage) -> str:
-    text = f"{message_role(message)}: {_scalar(message.content) or inline(message.content)}"
+    text = f"{message_role(message)}: {_scalar(message.content, 200) or inline(message.content)}"
     if isinstance(message, AIMessage) and isinstance(message.tool_calls, list) and message.tool_calls:
         calls = ", ".join(tool_call_text(c) for c in message.tool_calls)
         text = f"{message_role(message)}: → {calls}" if not message.content else f"{text} → {calls}"
@@ -100,7 +101,7 @@ def _emit(value: Any, out: list[str], state: list[int], budget: int) -> None:
         if state[0] > budget:
             raise _Full
 
-    scalar = _scalar(value)
+    scalar = _scalar(value, budget + 1)
     if scalar is not None:
         put(scalar)
     elif isinstance(value, BaseMessage):

@@ -42,16 +42,16 @@ class CheckpointHeader(Guarded, Static):
             text.append(f"{name} ", style=label)
             text.append_text(literal(value, limit=200))
 
-        for damage in (thread.damage, checkpoint.damage):
+        for what, damage in (("thread", thread.damage), ("checkpoint", checkpoint.damage)):
             if damage:
-                text.append_text(literal(describe_damage(damage), style=error, limit=400))
+                text.append_text(literal(describe_damage(damage, what=what), style=error, limit=400))
                 text.append("\n")
 
         field("step", checkpoint.step)
         text.append("  ")
         field("source", checkpoint.source)
         text.append("\n")
-        nodes = nodes_that_ran(checkpoint, none="nothing")
+        nodes = nodes_that_ran(checkpoint, none="nothing" if checkpoint.metadata else "unknown (its metadata cannot be read)")
         if checkpoint.source == "input":
             field("ran", "nothing: this is the run's input")
         elif checkpoint.source == "update":

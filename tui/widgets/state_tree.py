@@ -169,7 +169,9 @@ class StateTree(Guarded, Tree[Entry]):
         if view.step_writes:
             self._add_writes(path, title, "", view.step_writes)
         elif view.step_writes is not None:
-            self._note(self._heading(path, title), "no writes recorded for this step")
+            known = bool(detail.summary.metadata)  # the metadata names the step's tasks
+            note = "no writes recorded for this step" if known else "unknown: this checkpoint's metadata cannot be read"
+            self._note(self._heading(path, title), note)
         elif detail.summary.source == "input":
             section = self._heading(path, title, "nothing ran: this checkpoint holds the run's input")
             if START in detail.channel_values:

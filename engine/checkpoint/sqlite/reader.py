@@ -189,7 +189,15 @@ class CheckpointReader:
 
     @staticmethod
     def _error(r: RowReader, error: Any) -> dict[str, Any] | None:
-        if error is None or (isinstance(error, dict) and all(isinstance(k, str) for k in error)):
+        if error is None:
+            return None
+        if isinstance(error, dict) and all(isinstance(k, str) for k in error):
+            for key in ("type", "message"):
+                part = error.get(key, "")
+                if not isinstance(part, str):
+                    r.flag(f"the error's {key} is not text")
+                    shown = part.reason if isinstance(part, Undecodable) else repr(part)
+                    error = {**error, key: f"(unreadable: {shown[:2000]})"}
             return error
         if isinstance(error, Undecodable):
             r.flag(f"the error cannot be read: {error.reason}")

@@ -133,7 +133,7 @@ class RowReader:
         try:
             raw.encode("utf-8")
         except UnicodeEncodeError:
-            self.flag(f"{field} is not valid UTF-8 (each bad byte is shown as \\udcXX)")
+            self.flag(f"{field} is not valid UTF-8 (each bad byte shows as a udcXX escape)")
         return raw
 
     def integer(self, field: str, raw: Any, *, optional: bool = False, default: int = 0) -> int | None:
