@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import DataTable
 
 from tui.app import RetraceApp
@@ -103,6 +104,18 @@ async def test_tab_moves_between_panes(demo_db: Path) -> None:
         await pilot.click(HistoryTable, offset=(3, 3))  # the mouse works too
         await settle(pilot)
         assert app.focused is screen.query_one(HistoryTable)
+
+
+async def test_a_key_typed_right_after_a_pane_key_goes_to_that_pane(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.post_message(events.Key("2", "2"))  # both queued before either is handled: "2j" typed fast
+        app.post_message(events.Key("j", "j"))
+        await settle(pilot)
+        assert app.focused is app.screen.query_one(HistoryTable)
+        assert app.screen.query_one(ThreadsTable).cursor_row == 0
+        assert app.screen.query_one(HistoryTable).cursor_row == 1
 
 
 async def test_q_quits(demo_db: Path) -> None:

@@ -281,7 +281,7 @@ class DebuggerScreen(Guarded, DebuggerReads):
     def go_to_thread(self, thread_id: str) -> None:
         """Select ``thread_id`` (a loaded thread) and focus its history."""
         if self.query_one(ThreadsTable).select(lambda t: t.thread_id == thread_id):
-            self.query_one(HistoryTable).focus()
+            self.action_focus_history()
 
     def action_older(self) -> None:
         """Move the history cursor one checkpoint back in time (down: the list is newest first)."""
@@ -296,11 +296,14 @@ class DebuggerScreen(Guarded, DebuggerReads):
         shown = "shown" if tree.show_internal else "hidden"
         self.notify(f"Internal channels {shown}", timeout=2)
 
+    # Focus is set at once (Widget.focus waits for the message queue, so in "2j" typed fast the
+    # j would still go to the pane that had focus).
+
     def action_focus_threads(self) -> None:
-        self.query_one(ThreadsTable).focus()
+        self.set_focus(self.query_one(ThreadsTable))
 
     def action_focus_history(self) -> None:
-        self.query_one(HistoryTable).focus()
+        self.set_focus(self.query_one(HistoryTable))
 
     def action_focus_state(self) -> None:
-        self.query_one(StateTree).focus()
+        self.set_focus(self.query_one(StateTree))
