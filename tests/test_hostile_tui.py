@@ -97,7 +97,7 @@ async def test_an_oversized_error_is_shown_cut_and_q_still_quits(demo: Path, tmp
         await settle(pilot)
         await press(pilot, "3")
         header, _ = state_of(app)
-        assert "unreadable error: too large to read" in header
+        assert "The next step failed: E: too large to read" in header and "it starts:" in header
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0

@@ -124,3 +124,16 @@ async def test_a_closed_reader_says_so_in_its_own_error(demo: Path) -> None:
     await reader.close()
     with pytest.raises(CheckpointStoreError, match="not open"):
         await reader.list_threads()
+
+
+async def test_oversized_values_and_errors_show_how_they_start(demo: Path, tmp_path: Path) -> None:
+    path = corpus.copy_demo(demo, tmp_path / "big.db")
+    corpus.huge_error(path)
+    corpus.huge_channel_value(path)
+    async with await CheckpointReader.open(path) as reader:
+        error = (await reader.get_thread("search-buggy")).error
+        assert error["type"] == "E"  # seen in the start of the record
+        assert error["message"].startswith("too large to read") and '"message":"\\u001b' in error["message"]
+        values = (await reader.get_checkpoint("alice_session_1")).channel_values
+    big = [v for v in values.values() if isinstance(v, Undecodable)]
+    assert big and all(v.preview.startswith('"\\u0007') and len(v.preview) <= 300 for v in big)

@@ -33,12 +33,19 @@ from engine.checkpoint.sqlite.model import (
 from engine.checkpoint.sqlite.readonly import OpenedAs, ReadOnlyDatabase, open_read_only
 from engine.checkpoint.sqlite.rows import (
     OVER_BUDGET,
+    PREVIEW_CHARS,
+    TOO_LARGE,
     Limits,
     RowReader,
     database_error_text,
+    error_from_preview,
+    error_record,
     int_sql,
     key_sql,
     param,
+    preview_text,
+    select_lists,
+    step_writes,
     surrogate_text,
     value_sql,
     within_budget,
@@ -48,22 +55,6 @@ from engine.errors import CheckpointStoreError
 T = TypeVar("T")
 
 __all__ = ["CheckpointDetail", "CheckpointNotFoundError", "CheckpointReader", "CheckpointSummary", "ThreadSummary"]
-
-
-def _columns(limits: Limits | None) -> tuple[str, str, str]:
-    """The select lists of a thread row, a checkpoint summary and a checkpoint detail."""
-    k, i = (partial(f, limits=limits) for f in (key_sql, int_sql))
-    v = partial(value_sql, limits=limits, record=True)
-    threads = (
-        f"{k('thread_id')}, {i('checkpoint_count')}, {i('latest_step')}, {k('latest_checkpoint_id')}, "
-        f"{k('created_at')}, {k('updated_at')}, {k('status')}, {v('error')}"
-    )
-    summary = (
-        f"{k('thread_id')}, {k('checkpoint_ns')}, {k('checkpoint_id')}, {k('parent_checkpoint_id')}, "
-        f"{i('step')}, {k('source')}, {k('created_at')}, {v('next_nodes')}, {v('metadata')}"
-    )
-    detail = f"{summary}, {v('channel_versions')}, {v('versions_seen')}, {v('pending_sends')}"
-    return threads, summary, detail
 
 
 class CheckpointReader:
@@ -89,7 +80,7 @@ class CheckpointReader:
         self.serde = serde or JsonSerializer()
         self.strict = strict
         self.limits = None if strict else (limits or Limits())
-        self._thread_columns, self._summary_columns, self._detail_columns = _columns(self.limits)
+        self._thread_columns, self._summary_columns, self._detail_columns = select_lists(self.limits)
         self.path: Path | None = None
         """The file :meth:`open` opened (to open it again when it has been replaced)."""
         self.file_id: tuple[int, int] | None = None
@@ -160,13 +151,27 @@ class CheckpointReader:
             "LIMIT ? OFFSET ?",
             (-1 if limit is None else limit, offset),
         )
-        return await self._decoded(lambda: [self._thread(row) for row in rows])
+        threads = await self._decoded(lambda: [self._thread(row) for row in rows])
+        return [await self._error_preview(t) for t in threads]
 
     async def get_thread(self, thread_id: str) -> ThreadSummary | None:
         rows = await self._fetchall(
             f"SELECT {self._thread_columns} FROM threads WHERE thread_id = CAST(? AS TEXT)", (param(thread_id),)
         )
-        return await self._decoded(lambda: self._thread(rows[0])) if rows else None
+        return await self._error_preview(await self._decoded(lambda: self._thread(rows[0]))) if rows else None
+
+    async def _error_preview(self, thread: ThreadSummary) -> ThreadSummary:
+        """``thread`` with an oversized error shown by its start (read by one more query)."""
+        error = thread.error
+        if not error or error.get("type") != "unreadable error" or not error["message"].startswith(TOO_LARGE):
+            return thread
+        rows = await self._fetchall(
+            f"SELECT substr(error, 1, {PREVIEW_CHARS}) FROM threads WHERE thread_id = CAST(? AS TEXT)",
+            (param(thread.thread_id),),
+        )
+        if not rows or rows[0][0] is None:
+            return thread
+        return replace(thread, error=error_from_preview(error["message"], preview_text(rows[0][0])))
 
     def _thread(self, row: tuple) -> ThreadSummary:
         r = self._row("a thread row")
@@ -183,28 +188,9 @@ class CheckpointReader:
             created_at=r.text("created_at", row[4]) or "",
             updated_at=r.text("updated_at", row[5]) or "",
             status=status,
-            error=self._error(r, r.value("error", *row[7:9], record=True)),
+            error=error_record(r, r.value("error", *row[7:9], record=True)),
             damage=tuple(r.damage),
         )
-
-    @staticmethod
-    def _error(r: RowReader, error: Any) -> dict[str, Any] | None:
-        if error is None:
-            return None
-        if isinstance(error, dict) and all(isinstance(k, str) for k in error):
-            for key in ("type", "message"):
-                part = error.get(key, "")
-                if not isinstance(part, str):
-                    r.flag(f"the error's {key} is not text")
-                    shown = part.reason if isinstance(part, Undecodable) else repr(part)
-                    error = {**error, key: f"(unreadable: {shown[:2000]})"}
-            return error
-        if isinstance(error, Undecodable):
-            r.flag(f"the error cannot be read: {error.reason}")
-            text = f"{error.reason}; it starts: {error.preview}" if error.preview else error.reason
-            return {"type": "unreadable error", "message": text}
-        r.flag("the error is not a {type, message} record")
-        return {"type": "error", "message": repr(error)[:2000]}
 
     def _summary(self, row: tuple) -> tuple[CheckpointSummary, RowReader]:
         r = self._row("a checkpoint row")
@@ -222,24 +208,10 @@ class CheckpointReader:
             source=r.text("source", row[5]) or "",
             created_at=r.text("created_at", row[6]) or "",
             next=r.names("next nodes", next_nodes),
-            writes=self._writes(r, metadata.get("writes", {})),
+            writes=step_writes(r, metadata.get("writes", {})),
             metadata=metadata,
         )
         return summary, r
-
-    @staticmethod
-    def _writes(r: RowReader, writes: Any) -> dict[str, list[str]]:
-        """The metadata's ``{node: [channel, ...]}``: names only, anything else flagged."""
-        if not isinstance(writes, dict):
-            r.flag("metadata 'writes' is not a mapping of node -> channels")
-            return {}
-        out: dict[str, list[str]] = {}
-        for node, channels in writes.items():
-            if isinstance(node, str) and isinstance(channels, list) and all(isinstance(c, str) for c in channels):
-                out[r.text("node name", node) or ""] = [r.text("channel name", c) or "" for c in channels]
-            else:
-                r.flag(f"metadata 'writes' of {str(node)[:40]!r} is not a list of channel names")
-        return out
 
     def _summary_row(self, row: tuple) -> CheckpointSummary:
         summary, r = self._summary(row)
@@ -344,6 +316,15 @@ class CheckpointReader:
             return values
 
         values = await self._decoded(decode)
+        for name, value in values.items():
+            if isinstance(value, Undecodable) and value.reason.startswith(TOO_LARGE) and name in versions:
+                rows = await self._fetchall(
+                    f"SELECT substr(value, 1, {PREVIEW_CHARS}) FROM channel_values WHERE thread_id = CAST(? AS TEXT) "
+                    "AND checkpoint_ns = CAST(? AS TEXT) AND channel = CAST(? AS TEXT) AND version = CAST(? AS TEXT)",
+                    (param(summary.thread_id), param(summary.checkpoint_ns), param(name), param(versions[name])),
+                )
+                if rows:
+                    values[name] = replace(value, preview=preview_text(rows[0][0]))
         return CheckpointDetail(
             summary=_with_damage(summary, r),
             channel_values=values,

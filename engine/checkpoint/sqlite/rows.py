@@ -11,8 +11,10 @@ tuples the SQL in :mod:`.reader` selects; no I/O.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from engine.checkpoint.serde import JsonSerializer, Undecodable
@@ -36,6 +38,11 @@ class Limits:
     """All the values one read returns together (a checkpoint's channels, a step's writes):
     past it, the remaining values are not read."""
 
+
+TOO_LARGE = "too large to read"
+"""How the reason of an :class:`Undecodable` for an oversized value starts."""
+PREVIEW_CHARS = 300
+"""Characters of an oversized value read to show how it starts (SQLite loads it once more)."""
 
 OVER_BUDGET = "over-budget"
 """The ``kind`` the SQL gives a value left out because its read was over ``max_read_bytes``."""
@@ -166,7 +173,7 @@ class RowReader:
             return Undecodable(f"not read: the values before it already fill one read ({budget:,} bytes)")
         if raw is None and kind not in (None, "null"):
             limit = self.limits.max_record_bytes if record else self.limits.max_value_bytes
-            return Undecodable(f"too large to read (over {limit:,} bytes, the reader's limit)")
+            return Undecodable(f"{TOO_LARGE} (over {limit:,} bytes, the reader's limit)")
         if raw is None:
             return None
         if not self.strict:
@@ -181,7 +188,7 @@ class RowReader:
         is missing, oversized, or not JSON."""
         if raw is None:
             oversized = kind not in (None, "null")
-            self.flag(f"{field} is too large to read (over {self.limits.max_record_bytes:,} bytes)"
+            self.flag(f"{field} is {TOO_LARGE} (over {self.limits.max_record_bytes:,} bytes)"
                       if oversized else f"{field} is missing")
             return default
         try:
@@ -214,6 +221,74 @@ class RowReader:
         if len(out) != len(value):
             self.flag(f"{field}: {len(value) - len(out)} entries are not name -> version strings")
         return out
+
+
+def preview_text(raw: Any) -> str:
+    """The start of a stored value as text (a blob's bytes decoded, bad ones replaced)."""
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "replace")
+    return "" if raw is None else str(raw)
+
+
+def error_from_preview(reason: str, preview: str) -> dict[str, str]:
+    """An error record too large to read, as ``{"type", "message"}`` from how its JSON starts:
+    the type when it can be seen there, the message saying what was shown."""
+    kind = re.search(r'"type"\s*:\s*"((?:[^"\\]|\\.){0,200})"', preview)
+    return {
+        "type": json.loads(f'"{kind.group(1)}"') if kind else "unreadable error",
+        "message": f"{reason}; it starts: {preview}",
+    }
+
+
+def select_lists(limits: Limits | None) -> tuple[str, str, str]:
+    """The select lists of a thread row, a checkpoint summary and a checkpoint detail."""
+    k, i = (partial(f, limits=limits) for f in (key_sql, int_sql))
+    v = partial(value_sql, limits=limits, record=True)
+    threads = (
+        f"{k('thread_id')}, {i('checkpoint_count')}, {i('latest_step')}, {k('latest_checkpoint_id')}, "
+        f"{k('created_at')}, {k('updated_at')}, {k('status')}, {v('error')}"
+    )
+    summary = (
+        f"{k('thread_id')}, {k('checkpoint_ns')}, {k('checkpoint_id')}, {k('parent_checkpoint_id')}, "
+        f"{i('step')}, {k('source')}, {k('created_at')}, {v('next_nodes')}, {v('metadata')}"
+    )
+    detail = f"{summary}, {v('channel_versions')}, {v('versions_seen')}, {v('pending_sends')}"
+    return threads, summary, detail
+
+
+def error_record(r: RowReader, error: Any) -> dict[str, Any] | None:
+    """A thread's decoded error as ``{"type": str, "message": str, ...}`` (None: no error);
+    whatever else it is becomes text, flagged."""
+    if error is None:
+        return None
+    if isinstance(error, dict) and all(isinstance(k, str) for k in error):
+        for key in ("type", "message"):
+            part = error.get(key, "")
+            if not isinstance(part, str):
+                r.flag(f"the error's {key} is not text")
+                shown = part.reason if isinstance(part, Undecodable) else repr(part)
+                error = {**error, key: f"(unreadable: {shown[:2000]})"}
+        return error
+    if isinstance(error, Undecodable):
+        r.flag(f"the error cannot be read: {error.reason}")
+        text = f"{error.reason}; it starts: {error.preview}" if error.preview else error.reason
+        return {"type": "unreadable error", "message": text}
+    r.flag("the error is not a {type, message} record")
+    return {"type": "error", "message": repr(error)[:2000]}
+
+
+def step_writes(r: RowReader, writes: Any) -> dict[str, list[str]]:
+    """The metadata's ``{node: [channel, ...]}``: names only, anything else flagged."""
+    if not isinstance(writes, dict):
+        r.flag("metadata 'writes' is not a mapping of node -> channels")
+        return {}
+    out: dict[str, list[str]] = {}
+    for node, channels in writes.items():
+        if isinstance(node, str) and isinstance(channels, list) and all(isinstance(c, str) for c in channels):
+            out[r.text("node name", node) or ""] = [r.text("channel name", c) or "" for c in channels]
+        else:
+            r.flag(f"metadata 'writes' of {str(node)[:40]!r} is not a list of channel names")
+    return out
 
 
 def database_error_text(exc: sqlite3.Error) -> str:
