@@ -18,13 +18,18 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from engine.checkpoint.serde import jsonable
-from engine.checkpoint.sqlite import CheckpointReader
+from engine.constants import is_internal_channel
+from engine.debug.diff import diff_states
+from engine.debug.refs import CheckpointRefError, resolve
+from engine.debug.steps import writers_of, writes_of_step
+from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary
 from engine.errors import (
-    CheckpointStoreError,
+    EngineError,
     NotARetraceDatabaseError,
     SerializationError,
 )
 from tui.checkpoint_nodes import nodes_that_ran
+from tui.cli_views import diff_data, diff_text, show_data, show_text
 from tui.safe_text import escape_control
 from tui.thread_status import DAMAGED_MARK
 
@@ -47,7 +52,7 @@ def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run an async CLI step; turn every error into a one-line message and exit code 2."""
     try:
         return asyncio.run(coro_fn())
-    except CheckpointStoreError as exc:
+    except EngineError as exc:  # the store's refusals, a checkpoint reference that names nothing
         fail(str(exc))
     except OSError as exc:
         fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
@@ -235,3 +240,91 @@ def history(path: Path, thread: str, as_json: bool, limit: int | None) -> None:
             for c in checkpoints
         ],
     )
+
+
+async def _thread_history(reader: CheckpointReader, path: Path, thread: str) -> list[CheckpointSummary]:
+    """The thread's whole history, newest first; a missing or empty thread is a refusal."""
+    if await reader.get_thread(thread) is None:
+        raise CheckpointRefError(f"thread {thread!r} is not in {path}; `retrace threads {path}` lists the threads")
+    history = await reader.list_checkpoints(thread, limit=None)
+    if not history:
+        raise CheckpointRefError(f"thread {thread!r} has no checkpoints yet")
+    return history
+
+
+async def _step_writes(reader: CheckpointReader, summary: CheckpointSummary) -> list | None:
+    """What the step that made ``summary`` wrote (None: no step made it, as for an input)."""
+    if summary.parent_checkpoint_id is None or summary.source == "input":
+        return None
+    parent_writes = await reader.get_pending_writes(summary.thread_id, summary.parent_checkpoint_id)
+    return writes_of_step(summary, parent_writes)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("thread")
+@click.option("--checkpoint", "ref", default=None, metavar="ID|STEP",
+              help="The checkpoint: an id, a unique start of one, or a step number (default: the newest).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts (values in full).")
+@click.option("--internal", is_flag=True, help="Include the engine's channels (__start__, branch:to:*, join:*).")
+def show(path: Path, thread: str, ref: str | None, as_json: bool, internal: bool) -> None:
+    """Show one checkpoint: what made it, its state, and what its step wrote."""
+
+    async def query(reader: CheckpointReader) -> Any:
+        history = await _thread_history(reader, path, thread)
+        target = resolve(history, ref) if ref is not None else history[0]
+        return await reader.get_checkpoint(thread, target.checkpoint_id), await _step_writes(reader, target)
+
+    detail, writes = run(lambda: _read(path, query))
+    if not internal:
+        values = {k: v for k, v in detail.channel_values.items() if not is_internal_channel(k)}
+        detail = dataclasses.replace(detail, channel_values=values)
+        writes = None if writes is None else [w for w in writes if not is_internal_channel(w.channel)]
+    if as_json:
+        print_json(show_data(detail, writes))
+        return
+    for line in show_text(detail, writes):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("thread")
+@click.option("--from", "from_ref", default=None, metavar="ID|STEP",
+              help="The older side (default: the parent of --to).")
+@click.option("--to", "to_ref", default=None, metavar="ID|STEP", help="The newer side (default: the newest).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--internal", is_flag=True, help="Include the engine's channels (__start__, branch:to:*, join:*).")
+def diff(path: Path, thread: str, from_ref: str | None, to_ref: str | None, as_json: bool, internal: bool) -> None:
+    """Show what changed between two checkpoints of a thread, channel by channel.
+
+    Either side may be on another branch. Between a checkpoint and its parent, each changed
+    channel names the nodes whose writes changed it.
+    """
+
+    async def query(reader: CheckpointReader) -> Any:
+        history = await _thread_history(reader, path, thread)
+        after = resolve(history, to_ref) if to_ref is not None else history[0]
+        if from_ref is not None:
+            before = resolve(history, from_ref)
+        elif after.parent_checkpoint_id is not None:
+            before = resolve(history, after.parent_checkpoint_id)
+        else:
+            raise CheckpointRefError(f"checkpoint {after.checkpoint_id} is the thread's first: give --from")
+        old = await reader.get_checkpoint(thread, before.checkpoint_id)
+        new = await reader.get_checkpoint(thread, after.checkpoint_id)
+        step = await _step_writes(reader, after) if after.parent_checkpoint_id == before.checkpoint_id else None
+        def shown(values: dict[str, Any]) -> dict[str, Any]:
+            return values if internal else {k: v for k, v in values.items() if not is_internal_channel(k)}
+
+        changes = diff_states(shown(old.channel_values), shown(new.channel_values))
+        return before, after, changes, writers_of(step or [])
+
+    before, after, changes, written_by = run(lambda: _read(path, query))
+    if as_json:
+        print_json(diff_data(changes, before, after, written_by))
+        return
+    click.echo(escape_control(f"from {before.checkpoint_id} (step {before.step}, {before.source})"))
+    click.echo(escape_control(f"to   {after.checkpoint_id} (step {after.step}, {after.source})"))
+    for line in diff_text(changes, written_by):
+        click.echo(line)

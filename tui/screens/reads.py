@@ -12,8 +12,7 @@ import contextlib
 from textual import work
 from textual.screen import Screen
 
-from engine.checkpoint.base import PendingWrite
-from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
+from engine.checkpoint.sqlite import CheckpointReader, ThreadSummary
 from tui.messages import (
     CheckpointLoaded,
     HistoryLoaded,
@@ -21,6 +20,7 @@ from tui.messages import (
     Reloaded,
     ThreadsLoaded,
 )
+from engine.debug.steps import writes_of_step
 from tui.thread_status import unfinished_after
 
 PAGE_SIZE = 200
@@ -103,15 +103,3 @@ class DebuggerReads(Screen[None]):
         self.post_message(
             Reloaded(threads, len(threads) < thread_limit, thread_id, checkpoints, complete, replaced)
         )
-
-
-def writes_of_step(summary: CheckpointSummary, parent_writes: list[PendingWrite]) -> list[PendingWrite]:
-    """The writes, among those recorded against a checkpoint's parent, of the tasks that made it.
-
-    A parent can have several children (a replay or fork runs its next step again), so each
-    child keeps its own tasks: by id when the metadata lists them, else by node name.
-    """
-    task_ids = summary.metadata.get("task_ids")
-    if isinstance(task_ids, list):
-        return [w for w in parent_writes if w.task_id in task_ids]
-    return [w for w in parent_writes if w.task_name in summary.writes]

@@ -1,0 +1,68 @@
+"""Naming a checkpoint on the command line: a whole id, a unique prefix of one, or a step number
+on the thread's current branch (the parent chain of its newest checkpoint)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from engine.checkpoint.sqlite import CheckpointSummary
+from engine.errors import EngineError
+
+__all__ = ["CheckpointRefError", "branch_of", "resolve"]
+
+
+class CheckpointRefError(EngineError):
+    """A checkpoint reference names no checkpoint of the thread, or more than one."""
+
+
+def branch_of(history: Sequence[CheckpointSummary], head: CheckpointSummary) -> list[CheckpointSummary]:
+    """``head`` and its ancestors, newest first, following parent ids through ``history``."""
+    by_id = {c.checkpoint_id: c for c in history}
+    chain, seen = [], set()
+    current: CheckpointSummary | None = head
+    while current is not None and current.checkpoint_id not in seen:
+        chain.append(current)
+        seen.add(current.checkpoint_id)
+        current = by_id.get(current.parent_checkpoint_id or "")
+    return chain
+
+
+def resolve(history: Sequence[CheckpointSummary], ref: str) -> CheckpointSummary:
+    """The checkpoint of ``history`` (a thread's, newest first) that ``ref`` names.
+
+    ``ref`` is a whole checkpoint id, a prefix of exactly one id, or a step number (``-1`` for
+    the input; written without leading zeros, since ids start with ``0``) that is on the branch of the thread's newest checkpoint; a step number that is not
+    on it but on exactly one other checkpoint works too.
+
+    Raises:
+        CheckpointRefError: no checkpoint matches, or several do (the message lists them).
+    """
+    ref = ref.strip()
+    exact = [c for c in history if c.checkpoint_id == ref]
+    if exact:
+        return exact[0]
+    if re.fullmatch(r"-?(0|[1-9][0-9]{0,11})", ref):  # "01a2…" and "0123" are id prefixes
+        step = int(ref)
+        on_branch = [c for c in branch_of(history, history[0]) if c.step == step] if history else []
+        anywhere = [c for c in history if c.step == step]
+        matches = on_branch if len(on_branch) == 1 else anywhere
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise CheckpointRefError(_ambiguous(f"step {step}", matches))
+    by_prefix = [c for c in history if c.checkpoint_id.startswith(ref)] if ref else []
+    if len(by_prefix) == 1:
+        return by_prefix[0]
+    if by_prefix:
+        raise CheckpointRefError(_ambiguous(f"{ref!r}", by_prefix))
+    raise CheckpointRefError(
+        f"no checkpoint {ref[:80]!r} in this thread; give a checkpoint id (or a unique start of one) "
+        "or a step number (`retrace history` lists them)"
+    )
+
+
+def _ambiguous(what: str, matches: Sequence[CheckpointSummary]) -> str:
+    shown = ", ".join(f"{c.checkpoint_id} (step {c.step}, {c.source})" for c in matches[:5])
+    more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+    return f"{what} names {len(matches)} checkpoints: {shown}{more}; give more of the id"
