@@ -133,3 +133,21 @@ async def test_reads_started_while_reload_reopens_the_file_wait_for_it(tmp_path:
         assert app.failures == []
         assert "not open" not in screen_text(app)
         assert app.screen.query_one(StateTree).view is not None
+
+
+async def test_a_late_highlight_of_the_previous_threads_row_reads_nothing(tmp_path: Path) -> None:
+    from tui.messages import CheckpointHighlighted
+    from tui.widgets.history_table import HistoryTable
+
+    path = tmp_path / "live.db"
+    write(path, "fork", "run-a")
+    write(path, "fork", "run-b")
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        stale_row = app.screen.query_one(HistoryTable).items[1]  # run-b's, the thread shown first
+        await press(pilot, "j")  # now run-a
+        app.screen.post_message(CheckpointHighlighted(stale_row))
+        await settle(pilot)
+        assert app.failures == []
+        assert app.screen.checkpoint_id != stale_row.checkpoint_id

@@ -246,7 +246,9 @@ class DebuggerScreen(Guarded, DebuggerReads):
         self.load_history(message.thread.thread_id, None)
 
     def on_checkpoint_highlighted(self, message: CheckpointHighlighted) -> None:
-        if self.thread is not None and message.checkpoint.checkpoint_id != self.checkpoint_id:
+        if self.thread is None or message.checkpoint.thread_id != self.thread.thread_id:
+            return  # a row of the thread shown before (its message arrived after the switch)
+        if message.checkpoint.checkpoint_id != self.checkpoint_id:
             self._show_checkpoint(message.checkpoint)
 
     def _show_checkpoint(self, checkpoint: CheckpointSummary) -> None:
