@@ -12,7 +12,7 @@ from pathlib import Path
 import hostile_corpus as corpus
 import pytest
 from textual.widgets import Static
-from tui_helpers import SIZE, column, press, screen_text, settle, state_of, static_text
+from tui_helpers import SIZE, column, open_thread, press, screen_text, settle, state_of, static_text
 
 from sample_graphs.demo import write_demo_database
 from tui.app import RetraceApp
@@ -73,9 +73,7 @@ async def test_a_damaged_checkpoint_is_marked_in_the_history_and_explained(demo:
     app = RetraceApp(path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        threads = app.screen.query_one(ThreadsTable)
-        threads.move_cursor(row=[t.thread_id for t in threads.items].index("calc-add"))
-        await settle(pilot)
+        await open_thread(pilot, "calc-add")
         history = app.screen.query_one(HistoryTable)
         sources = column(history, 1)
         assert sum(s.startswith("⚠") for s in sources) == 1 and len(sources) > 2
@@ -92,9 +90,7 @@ async def test_an_oversized_error_is_shown_cut_and_q_still_quits(demo: Path, tmp
     app = RetraceApp(path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        threads = app.screen.query_one(ThreadsTable)
-        threads.move_cursor(row=[t.thread_id for t in threads.items].index("search-buggy"))
-        await settle(pilot)
+        await open_thread(pilot, "search-buggy")
         await press(pilot, "3")
         header, _ = state_of(app)
         assert "The next step failed: E: too large to read" in header and "it starts:" in header
