@@ -137,3 +137,21 @@ async def test_a_failed_read_becomes_a_message_not_a_crash(
         await press(pilot, "left_square_bracket")
         assert app.return_code is None
         assert "Could not read this checkpoint: the checkpoint database is damaged" in screen_text(app)
+
+
+async def test_a_screenshot_without_a_downloads_folder_lands_in_the_current_directory(
+    demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # a home with no Downloads folder
+    (tmp_path / "home").mkdir()
+    monkeypatch.chdir(tmp_path)
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.action_screenshot()
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if list(tmp_path.glob("*.svg")):
+                break
+    (saved,) = tmp_path.glob("*.svg")
+    assert "retrace" in saved.read_text()

@@ -84,6 +84,14 @@ class RetraceApp(Guarded, App[None]):
             await self.reader.close()
             self.reader = None
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save an SVG of the screen into ``path``, else the Downloads folder if there is one,
+        else the current directory (Textual's own fails when ~/Downloads does not exist)."""
+        if path is None:
+            downloads = Path.home() / "Downloads"
+            path = str(downloads if downloads.is_dir() else Path.cwd())
+        super().action_screenshot(filename, path)
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpDialog):
             return
