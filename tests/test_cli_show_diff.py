@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.checkpoint.sqlite import AsyncSqliteSaver, CheckpointReader
-from engine.debug.refs import CheckpointRefError, branch_of, resolve
+from engine.debug.refs import CheckpointRefError, branch_of, resolve, short_ids
 from sample_graphs.demo import write_demo_database
 from tui.cli import main
 from tui_helpers import shout_graph
@@ -113,3 +113,16 @@ async def test_a_step_number_prefers_the_current_branch(tmp_path: Path) -> None:
     assert resolve(rows, "0").step == 0  # a step number...
     with pytest.raises(CheckpointRefError, match="names 4 checkpoints"):
         resolve(rows, "01")  # ...but with a leading zero, the start of an id (they all start 01)
+
+
+def test_short_ids_stay_unique_and_resolve(demo: Path) -> None:
+    async def history():
+        async with await CheckpointReader.open(demo) as reader:
+            return await reader.list_checkpoints("calc-add", limit=None)
+
+    rows = asyncio.run(history())
+    short = short_ids([c.checkpoint_id for c in rows])
+    assert len(set(short.values())) == len(rows) and all(13 <= len(s) < 36 for s in short.values())
+    assert all(resolve(rows, short[c.checkpoint_id]) is c for c in rows)
+    assert short_ids(["abc", "abd"], minimum=1) == {"abc": "abc", "abd": "abd"}
+    assert short_ids(["abcdef", "xyz"], minimum=2) == {"abcdef": "ab", "xyz": "xy"}

@@ -118,6 +118,17 @@ async def test_a_key_typed_right_after_a_pane_key_goes_to_that_pane(demo_db: Pat
         assert app.screen.query_one(HistoryTable).cursor_row == 1
 
 
+async def test_g_and_G_go_to_the_ends_of_the_state_tree(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3", "G")
+        tree = app.screen.query_one(StateTree)
+        assert tree.cursor_line == tree.last_line > 3
+        await press(pilot, "g")
+        assert tree.cursor_line == 0
+
+
 async def test_q_quits(demo_db: Path) -> None:
     app = RetraceApp(demo_db)
     async with app.run_test(size=SIZE) as pilot:

@@ -20,7 +20,7 @@ import click
 from engine.checkpoint.serde import jsonable
 from engine.constants import is_internal_channel
 from engine.debug.diff import diff_states
-from engine.debug.refs import CheckpointRefError, resolve
+from engine.debug.refs import CheckpointRefError, resolve, short_ids
 from engine.debug.steps import writers_of, writes_of_step
 from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary
 from engine.errors import (
@@ -32,6 +32,7 @@ from tui.checkpoint_nodes import nodes_that_ran
 from tui.cli_views import diff_data, diff_text, show_data, show_text
 from tui.safe_text import escape_control
 from tui.thread_status import DAMAGED_MARK
+from tui.value_format import format_time
 
 T = TypeVar("T")
 DEFAULT_DEMO_DB = "retrace-demo.db"
@@ -160,12 +161,18 @@ def open_command(path: Path) -> None:
     _open_debugger(path)
 
 
+def _when(iso: str) -> str:
+    """``2026-12-01 21:42:31`` on a terminal (UTC, as stored); the stored text when piped."""
+    return format_time(iso) if sys.stdout.isatty() else iso
+
+
 def _marked(text: str, damage: tuple[str, ...]) -> str:
     """``⚠ done`` for a row the reader could not fully read (``--json`` lists what)."""
     return f"{DAMAGED_MARK} {text}" if damage else text
 
 
-def _print_table(columns: list[str], rows: list[list[Any]]) -> None:
+def _print_table(columns: list[str], rows: list[list[Any]], *, fold: tuple[str, ...] = ()) -> None:
+    """A Rich table; only the ``fold`` columns wrap (ids, times and numbers never break)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -174,7 +181,7 @@ def _print_table(columns: list[str], rows: list[list[Any]]) -> None:
     console = Console() if sys.stdout.isatty() else Console(width=100_000)
     table = Table(box=None, header_style="bold")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column not in fold, min_width=len(column))
     for row in rows:
         table.add_row(*(Text(escape_control("" if v is None else str(v), limit=MAX_ERROR_CHARS)) for v in row))
     console.print(table)
@@ -195,7 +202,9 @@ def threads(path: Path, as_json: bool) -> None:
         return
     _print_table(
         ["thread", "checkpoints", "latest step", "updated", "status"],
-        [[t.thread_id, t.checkpoint_count, t.latest_step, t.updated_at, _marked(t.status, t.damage)] for t in found],
+        [[t.thread_id, t.checkpoint_count, t.latest_step, _when(t.updated_at), _marked(t.status, t.damage)]
+         for t in found],
+        fold=("thread",),
     )
 
 
@@ -232,13 +241,18 @@ def history(path: Path, thread: str, as_json: bool, limit: int | None) -> None:
             for c in checkpoints
         ])
         return
+    # On a terminal, ids as short as they can be while still unique (any of them works as a
+    # --checkpoint/--from/--to); piped, whole.
+    ids = [c.checkpoint_id for c in checkpoints] + [c.parent_checkpoint_id or "" for c in checkpoints]
+    short = short_ids([i for i in ids if i]) if sys.stdout.isatty() else {i: i for i in ids}
     _print_table(
         ["step", "source", "nodes", "next", "created", "checkpoint", "parent"],
         [
             [c.step, _marked(c.source, c.damage), nodes_that_ran(c, none="-"), ", ".join(c.next) or "-",
-             c.created_at, c.checkpoint_id, c.parent_checkpoint_id or "-"]
+             _when(c.created_at), short[c.checkpoint_id], short.get(c.parent_checkpoint_id or "", "-") or "-"]
             for c in checkpoints
         ],
+        fold=("nodes", "next"),
     )
 
 

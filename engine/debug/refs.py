@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from engine.checkpoint.sqlite import CheckpointSummary
 from engine.errors import EngineError
 
-__all__ = ["CheckpointRefError", "branch_of", "resolve"]
+__all__ = ["CheckpointRefError", "branch_of", "resolve", "short_ids"]
 
 
 class CheckpointRefError(EngineError):
@@ -66,3 +66,14 @@ def _ambiguous(what: str, matches: Sequence[CheckpointSummary]) -> str:
     shown = ", ".join(f"{c.checkpoint_id} (step {c.step}, {c.source})" for c in matches[:5])
     more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
     return f"{what} names {len(matches)} checkpoints: {shown}{more}; give more of the id"
+
+
+def short_ids(ids: Sequence[str], *, minimum: int = 13) -> dict[str, str]:
+    """Each id cut to the shortest length (at least ``minimum``) at which all of ``ids`` stay
+    distinct, so each short id is still a unique prefix :func:`resolve` accepts (among them)."""
+    distinct = set(ids)
+    longest = max((len(i) for i in distinct), default=0)
+    n = min(minimum, longest)
+    while n < longest and len({i[:n] for i in distinct}) < len(distinct):
+        n += 1
+    return {i: i[:n] for i in ids}

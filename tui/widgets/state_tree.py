@@ -58,6 +58,8 @@ class StateTree(Guarded, Tree[Entry]):
         ),
         Binding("j", "cursor_down", "Down", show=False, id="state.down"),
         Binding("k", "cursor_up", "Up", show=False, id="state.up"),
+        Binding("g,home", "first_line", "First line", show=False, id="state.first"),
+        Binding("G,end", "last_line", "Last line", show=False, id="state.last"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -301,6 +303,12 @@ class StateTree(Guarded, Tree[Entry]):
     def on_tree_node_collapsed(self, event: Tree.NodeCollapsed[Entry]) -> None:
         if event.node.data is not None:
             self._open[event.node.data.path] = False
+
+    def action_first_line(self) -> None:
+        self.cursor_line = 0
+
+    def action_last_line(self) -> None:
+        self.cursor_line = self.last_line
 
     def action_view_value(self) -> None:
         node = self.cursor_node
