@@ -90,6 +90,18 @@ async def test_history_is_newest_first_with_steps_parents_writes_and_next(saver)
     assert before == [0, -1]
 
 
+async def test_history_with_a_checkpoint_id_is_that_checkpoint_alone(saver):
+    # Checked against LangGraph 1.2.22: get_state_history(config with checkpoint_id) -> [it].
+    graph = two_steps({"a": 0, "b": 0}).compile(checkpointer=saver)
+    await graph.ainvoke({"topic": "t", "log": []}, cfg("h"))
+    middle = [s async for s in graph.aget_state_history(cfg("h"))][1]
+    only = [s async for s in graph.aget_state_history(middle.config)]
+    assert [cid(s.config) for s in only] == [cid(middle.config)]
+    assert [s.metadata["step"] for s in graph.get_state_history(middle.config)] == [1]
+    assert [s async for s in graph.aget_state_history(middle.config, filter={"source": "input"})] == []
+    assert [s async for s in graph.aget_state_history(cfg("h", "no-such-id"))] == []
+
+
 async def test_get_state_of_an_unknown_thread_is_empty(saver):
     graph = two_steps({"a": 0, "b": 0}).compile(checkpointer=saver)
 

@@ -13,6 +13,7 @@ from engine.checkpoint.base import (
     BaseCheckpointSaver,
     RunnableConfig,
     config_checkpoint_id,
+    metadata_matches,
     config_thread_id,
 )
 from engine.constants import BRANCH_PREFIX, END, ERROR_CHANNEL, JOIN_PREFIX, NO_WRITES, START
@@ -311,7 +312,16 @@ class CompiledStateGraph:
         limit: int | None = None,
     ) -> AsyncIterator[StateSnapshot]:
         """The thread's checkpoints as :class:`StateSnapshot`, newest first; ``filter`` keeps
-        those whose metadata matches (``{"source": "loop"}``), ``limit`` caps how many."""
+        those whose metadata matches (``{"source": "loop"}``), ``limit`` caps how many.
+
+        Same as LangGraph: a ``checkpoint_id`` in ``config`` gives that checkpoint alone (if it
+        exists and matches ``filter``), not the history up to it.
+        """
+        if config_checkpoint_id(config) is not None:
+            saved = await self._require_saver().aget_tuple(config)
+            if saved is not None and (limit is None or limit > 0) and metadata_matches(saved.metadata, filter):
+                yield self._snapshot(saved)
+            return
         async for saved in self._require_saver().alist(config, filter=filter, before=before, limit=limit):
             yield self._snapshot(saved)
 
