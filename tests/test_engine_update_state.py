@@ -93,6 +93,27 @@ def test_update_on_an_empty_thread_acts_as_input() -> None:
     assert graph.invoke(None, config)["items"] == ["seeded", "grown"]
 
 
+def test_an_update_of_the_input_checkpoint_acts_as_start() -> None:
+    # Checked against LangGraph 1.2.22: no as_node on a run's input checkpoint means START; the
+    # update is step 0 (source "update"), the first node runs next, and the branch runs on.
+    class S(TypedDict):
+        n: int
+
+    builder = StateGraph(S).add_node("a", lambda s: {"n": s["n"] + 1}).add_node("b", lambda s: {"n": s["n"] * 2})
+    builder.add_edge(START, "a").add_edge("a", "b").add_edge("b", END)
+    graph = builder.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"n": 1}, config)
+    the_input = list(graph.get_state_history(config))[-1]
+    edited = graph.get_state(graph.update_state(the_input.config, {"n": 10}))
+    assert (edited.metadata["step"], edited.metadata["source"], edited.next) == (0, "update", ("a",))
+    assert edited.values == {"n": 10} and edited.metadata["edited_as"] == START
+    assert graph.invoke(None, edited.config) == {"n": 22}
+    shape = [(h.metadata["step"], h.metadata["source"], h.next) for h in graph.get_state_history(config)]
+    assert shape == [(2, "loop", ()), (1, "loop", ("b",)), (0, "update", ("a",)),
+                     (2, "loop", ()), (1, "loop", ("b",)), (0, "loop", ("a",)), (-1, "input", (START,))]
+
+
 def test_update_state_needs_a_checkpointer() -> None:
     with pytest.raises(ValueError, match="checkpointer"):
         calculator_agent.graph.compile().update_state({"configurable": {"thread_id": "x"}}, {})

@@ -333,7 +333,8 @@ class CompiledStateGraph:
         Same as LangGraph's ``update_state``: the values go through the state's reducers, the
         node's edges decide what runs next, and a new checkpoint (source ``update``) is saved on
         top of the checkpoint ``config`` names (or the latest one: on an older one, this forks the
-        thread). ``as_node`` defaults to the node that ran the last step, when only one did.
+        thread). ``as_node`` defaults to the node that ran the last step, when only one did, and to
+        ``START`` on a run's input checkpoint (or an empty thread), as in LangGraph.
         Returns the new checkpoint's config; ``ainvoke(None, config)`` then runs on from it.
 
         Raises:

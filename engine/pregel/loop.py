@@ -322,8 +322,8 @@ class SuperStepLoop:
                     f"(nodes: {sorted(self.graph.builder.nodes)}, or START)"
                 )
             return as_node
-        if not loaded:
-            return START
+        if not loaded or self.metadata.get("source") == "input":
+            return START  # nothing ran yet: the update stands for the input (as in LangGraph)
         if len(self.graph.builder.nodes) == 1:
             return next(iter(self.graph.builder.nodes))
         last = list(self.metadata.get("writes") or {})
