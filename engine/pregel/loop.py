@@ -298,18 +298,18 @@ class SuperStepLoop:
         if values is not None:
             task.writes = self.graph.update_writes(node, values)
         task.writes += await self.graph.edge_writes(node, task.writes, self.channels, self.config)
-        # What the siblings of a failed step finished is kept, as LangGraph does on the latest
-        # checkpoint, so they do not run (and repeat their side effects) after the edit.
-        unfinished = self._reuse_saved_writes(t for t in planned if t.name != node)
-        finished = [t for t in planned if t.name != node and t not in unfinished]
+        # The update is a step of its own, as in LangGraph 1.2.22 (checked side by side): the
+        # tasks pending at this checkpoint are superseded, finished siblings of a failed step
+        # included (their recorded writes stay on record, unapplied), and what runs next comes
+        # from as_node's edges alone.
+        superseded = [t for t in planned if t.name != node]  # no writes: their triggers count as seen
         changed = apply_writes(
-            self.channels, self.versions, self.versions_seen, [task, *finished], end_of_step=False
+            self.channels, self.versions, self.versions_seen, [task, *superseded], end_of_step=False
         )
         self.step += 1
         self.checkpoint_id = new_checkpoint_id()
         await self._save(
-            "update", [task, *finished], changed, self._plan(self.checkpoint_id), self.checkpoint_id,
-            edited_as=node,
+            "update", [task], changed, self._plan(self.checkpoint_id), self.checkpoint_id, edited_as=node,
         )
         assert self.parent_config is not None
         return self.parent_config
