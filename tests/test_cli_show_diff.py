@@ -126,3 +126,22 @@ def test_short_ids_stay_unique_and_resolve(demo: Path) -> None:
     assert all(resolve(rows, short[c.checkpoint_id]) is c for c in rows)
     assert short_ids(["abc", "abd"], minimum=1) == {"abc": "abc", "abd": "abd"}
     assert short_ids(["abcdef", "xyz"], minimum=2) == {"abcdef": "ab", "xyz": "xy"}
+
+
+def test_a_replays_fork_copy_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "replay.db"
+
+    async def replay() -> None:
+        async with AsyncSqliteSaver.from_conn_string(path) as saver:
+            graph = shout_graph().compile(checkpointer=saver)
+            config = {"configurable": {"thread_id": "t"}}
+            await graph.ainvoke({"note": "hi"}, config)
+            step0 = [s async for s in graph.aget_state_history(config)][-2]
+            await graph.ainvoke(None, step0.config)
+
+    asyncio.run(replay())
+    code, out, _ = cli("history", str(path), "t", "--json")
+    rows = json.loads(out)
+    assert code == 0 and [(r["step"], r["source"]) for r in rows][:2] == [(2, "loop"), (1, "fork")]
+    assert "(fork)" in cli("history", str(path), "t")[1]
+    assert "ran        (fork)" in cli("show", str(path), "t", "--checkpoint", "1")[1]

@@ -124,19 +124,34 @@ async def test_replay_from_an_older_checkpoint_forks_and_reruns_later_steps(save
     assert result["log"] == ["a-v2", "b-v2"]
     assert calls == {"a": 2, "b": 2}
     history = [s async for s in graph.aget_state_history(cfg("r"))]
-    assert len(history) == len(original) + 2
-    new1, new2 = sorted(
+    assert len(history) == len(original) + 3
+    fork, new1, new2 = sorted(
         (s for s in history if cid(s.config) not in {cid(o.config) for o in original}),
         key=lambda s: s.metadata["step"],
     )
-    assert (new1.metadata["step"], new2.metadata["step"]) == (1, 2)
-    assert cid(new1.parent_config) == cid(step0.config)
+    # As LangGraph 1.2.22: a "fork" copy of the chosen checkpoint one step on, then the steps.
+    assert [(s.metadata["step"], s.metadata["source"]) for s in (fork, new1, new2)] == [
+        (1, "fork"), (2, "loop"), (3, "loop"),
+    ]
+    assert fork.values == step0.values and fork.next == step0.next == ("a",)
+    assert cid(fork.parent_config) == cid(step0.config)
+    assert cid(new1.parent_config) == cid(fork.config)
     assert cid(new2.parent_config) == cid(new1.config)
     for old in original:  # the original branch is untouched
         again = await graph.aget_state(old.config)
         assert (again.values, again.next, again.metadata) == (old.values, old.next, old.metadata)
         assert cid(again.parent_config) == cid(old.parent_config)
     assert (await graph.aget_state(cfg("r"))).values["log"] == ["a-v2", "b-v2"]
+
+
+async def test_replaying_the_final_checkpoint_adds_one_fork_checkpoint(saver):
+    graph = two_steps({"a": 0, "b": 0}).compile(checkpointer=saver)
+    await graph.ainvoke({"topic": "t", "log": []}, cfg("f"))
+    final = await graph.aget_state(cfg("f"))
+    assert (await graph.ainvoke(None, final.config))["log"] == ["a", "b"]
+    newest = [s async for s in graph.aget_state_history(cfg("f"))][0]
+    assert (newest.metadata["step"], newest.metadata["source"], newest.next) == (3, "fork", ())
+    assert cid(newest.parent_config) == cid(final.config) and newest.values == final.values
 
 
 async def test_second_invoke_on_a_thread_continues_it(sqlite_saver):
@@ -284,3 +299,43 @@ async def test_dataclass_and_pydantic_schemas_round_trip_through_sqlite(tmp_path
         values = (await builder.compile(checkpointer=saver).aget_state(cfg("w"))).values
     assert values == result
     assert all(isinstance(p, point) for p in values["trail"])
+
+
+def _shape(graph, config) -> list[tuple]:
+    return [(h.metadata["step"], h.metadata["source"], h.next) for h in graph.get_state_history(config)]
+
+
+def test_which_runs_by_checkpoint_id_start_with_a_fork_copy() -> None:
+    """The history shapes LangGraph 1.2.22 gave for the same graph (observed side by side): a run
+    from a named checkpoint starts with a "fork" copy of it, unless that is an edit's checkpoint."""
+    fail = {"b": False}
+
+    def b(state):
+        if fail["b"]:
+            raise RuntimeError("b fails")
+        return {"log": ["b"]}
+
+    builder = StateGraph(State).add_node("a", lambda s: {"log": ["a"]}).add_node("b", b)
+    builder.add_edge(START, "a").add_edge("a", "b").add_edge("b", END)
+
+    def fresh():
+        graph = builder.compile(checkpointer=InMemorySaver())
+        graph.invoke({"topic": "t", "log": []}, cfg("t"))
+        return graph
+
+    graph = fresh()  # an edit's checkpoint runs on directly
+    middle = list(graph.get_state_history(cfg("t")))[1]
+    graph.invoke(None, graph.update_state(middle.config, {"log": ["edit"]}, as_node="a"))
+    assert _shape(graph, cfg("t"))[:3] == [(3, "loop", ()), (2, "update", ("b",)), (2, "loop", ())]
+
+    graph = fresh()  # the input checkpoint is replayed through a fork copy
+    graph.invoke(None, list(graph.get_state_history(cfg("t")))[-1].config)
+    assert _shape(graph, cfg("t"))[:4] == [(3, "loop", ()), (2, "loop", ("b",)), (1, "loop", ("a",)), (0, "fork", (START,))]
+
+    fail["b"] = True  # a failed run's latest checkpoint, named by id: a fork copy too
+    graph = builder.compile(checkpointer=InMemorySaver())
+    with pytest.raises(RuntimeError):
+        graph.invoke({"topic": "t", "log": []}, cfg("t"))
+    fail["b"] = False
+    graph.invoke(None, graph.get_state(cfg("t")).config)
+    assert _shape(graph, cfg("t"))[:3] == [(3, "loop", ()), (2, "fork", ("b",)), (1, "loop", ("b",))]

@@ -195,10 +195,14 @@ async def test_a_replay_never_rewrites_what_the_original_run_recorded(sqlite_sav
 
     assert result["log"] == [2]
     after = await sqlite_saver.reader.get_pending_writes("r", fork_point.config["configurable"]["checkpoint_id"])
-    assert all(w in after for w in original)  # the original run's writes are still there, unchanged
-    replay_ids = set((await graph.aget_state(cfg("r"))).metadata["task_ids"])
+    assert after == original  # the original run's writes are still there, unchanged, and alone
+    latest = await graph.aget_state(cfg("r"))
+    replay_ids = set(latest.metadata["task_ids"])
     assert replay_ids and not replay_ids & {w.task_id for w in original}
-    assert [w.value for w in after if w.task_id in replay_ids and w.channel == "log"] == [[2]]
+    fork = await graph.aget_state(latest.parent_config)  # the replay's own first checkpoint
+    assert fork.metadata["source"] == "fork"
+    replayed = await sqlite_saver.reader.get_pending_writes("r", fork.config["configurable"]["checkpoint_id"])
+    assert [w.value for w in replayed if w.task_id in replay_ids and w.channel == "log"] == [[2]]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from engine.checkpoint.sqlite import CheckpointSummary
 
 def nodes_that_ran(checkpoint: CheckpointSummary, *, none: str) -> str:
     """The nodes whose writes made ``checkpoint``, sorted; ``(input)`` for the checkpoint of an
-    input (in parentheses, so it does not read as a node named ``input``); ``none`` if none ran."""
-    if checkpoint.source == "input":
-        return "(input)"
+    input and ``(fork)`` for the copy a replay starts from (in parentheses, so they do not read
+    as nodes of those names); ``none`` if none ran."""
+    if checkpoint.source in ("input", "fork"):
+        return f"({checkpoint.source})"
     return ", ".join(sorted(checkpoint.writes)) or none

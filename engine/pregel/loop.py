@@ -92,8 +92,8 @@ class SuperStepLoop:
         self.pending_writes: list[PendingWrite] = []
         self.metadata: dict[str, Any] = {}
         self.replay_from: str | None = None
-        """The checkpoint a replay or fork starts from: its first step gets fresh task ids, so
-        the writes the original run recorded against that checkpoint are never overwritten."""
+        """The checkpoint the config named (a replay, or a run on from an edit): its steps get
+        task ids of their own, so what an earlier run recorded against it is never overwritten."""
         self._replay_salt = secrets.token_hex(8)
 
     async def _load(self) -> bool:
@@ -245,6 +245,12 @@ class SuperStepLoop:
                 "nothing to run: the input is None and the thread has no checkpoint to resume; "
                 "pass an input, or a thread_id that has one"
             )
+        elif self.replay_from is not None and self.metadata.get("source") != "update":
+            # A replay starts its branch with a copy of the chosen checkpoint (source "fork", one
+            # step on), as LangGraph 1.2.22 does; an edit's checkpoint is run on from directly.
+            self.step += 1
+            self.checkpoint_id = new_checkpoint_id()
+            await self._save("fork", [], set(), self._plan(self.checkpoint_id), self.checkpoint_id)
         tasks = self._plan(self.checkpoint_id)
         steps_run = 0
         while tasks:

@@ -54,6 +54,8 @@ class CheckpointHeader(Guarded, Static):
         nodes = nodes_that_ran(checkpoint, none="nothing" if checkpoint.metadata else "unknown (its metadata cannot be read)")
         if checkpoint.source == "input":
             field("ran", "nothing: this is the run's input")
+        elif checkpoint.source == "fork":
+            field("ran", "nothing: a copy of its parent, where a replay starts")
         elif checkpoint.source == "update":
             edited_as = checkpoint.metadata.get("edited_as")
             field("edited", f"state set by hand, as if {edited_as or nodes} had written it")
