@@ -266,3 +266,23 @@ def test_the_viewer_says_where_a_huge_value_was_cut() -> None:
     text = full_text(list(range(100_000)))
     assert len(text) < MAX_FULL_CHARS + 200
     assert text.endswith(f"cut here: the value is longer than {MAX_FULL_CHARS:,} characters laid out")
+
+
+async def test_a_replays_fork_copy_says_nothing_ran(tmp_path) -> None:
+    from engine.checkpoint.sqlite import AsyncSqliteSaver
+    from tui_helpers import shout_graph
+
+    path = tmp_path / "replay.db"
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        graph = shout_graph().compile(checkpointer=saver)
+        config = {"configurable": {"thread_id": "t"}}
+        await graph.ainvoke({"note": "hi"}, config)
+        step0 = [s async for s in graph.aget_state_history(config)][-2]
+        await graph.ainvoke(None, step0.config)
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "j")  # the fork copy, under the replayed step
+        header, labels = state_of(app)
+        assert "a copy of its parent, where a replay starts" in header
+        assert any("nothing ran: a copy of its parent" in label for label in labels)

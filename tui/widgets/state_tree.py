@@ -170,6 +170,8 @@ class StateTree(Guarded, Tree[Entry]):
         title, path, detail = "Written in this step", ("step",), view.detail
         if view.step_writes:
             self._add_writes(path, title, "", view.step_writes)
+        elif detail.summary.source == "fork":
+            self._note(self._heading(path, title), "nothing ran: a copy of its parent, where a replay starts")
         elif view.step_writes is not None:
             known = bool(detail.summary.metadata)  # the metadata names the step's tasks
             note = "no writes recorded for this step" if known else "unknown: this checkpoint's metadata cannot be read"
