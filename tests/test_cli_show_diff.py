@@ -14,7 +14,7 @@ from engine.checkpoint.sqlite import AsyncSqliteSaver, CheckpointReader
 from engine.debug.refs import CheckpointRefError, branch_of, resolve, short_ids
 from sample_graphs.demo import write_demo_database
 from tui.cli import main
-from tui_helpers import shout_graph
+from tui_helpers import shout_graph, write_replayed_thread
 
 
 @pytest.fixture(scope="module")
@@ -130,16 +130,7 @@ def test_short_ids_stay_unique_and_resolve(demo: Path) -> None:
 
 def test_a_replays_fork_copy_is_named_as_such(tmp_path: Path) -> None:
     path = tmp_path / "replay.db"
-
-    async def replay() -> None:
-        async with AsyncSqliteSaver.from_conn_string(path) as saver:
-            graph = shout_graph().compile(checkpointer=saver)
-            config = {"configurable": {"thread_id": "t"}}
-            await graph.ainvoke({"note": "hi"}, config)
-            step0 = [s async for s in graph.aget_state_history(config)][-2]
-            await graph.ainvoke(None, step0.config)
-
-    asyncio.run(replay())
+    asyncio.run(write_replayed_thread(path))
     code, out, _ = cli("history", str(path), "t", "--json")
     rows = json.loads(out)
     assert code == 0 and [(r["step"], r["source"]) for r in rows][:2] == [(2, "loop"), (1, "fork")]

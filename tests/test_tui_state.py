@@ -269,16 +269,10 @@ def test_the_viewer_says_where_a_huge_value_was_cut() -> None:
 
 
 async def test_a_replays_fork_copy_says_nothing_ran(tmp_path) -> None:
-    from engine.checkpoint.sqlite import AsyncSqliteSaver
-    from tui_helpers import shout_graph
+    from tui_helpers import write_replayed_thread
 
     path = tmp_path / "replay.db"
-    async with AsyncSqliteSaver.from_conn_string(path) as saver:
-        graph = shout_graph().compile(checkpointer=saver)
-        config = {"configurable": {"thread_id": "t"}}
-        await graph.ainvoke({"note": "hi"}, config)
-        step0 = [s async for s in graph.aget_state_history(config)][-2]
-        await graph.ainvoke(None, step0.config)
+    await write_replayed_thread(path)
     app = RetraceApp(path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -130,3 +130,16 @@ def shout_graph() -> StateGraph:
     """START -> shout -> END on a one-key state: the smallest graph that makes checkpoints."""
     graph = StateGraph(Note).add_node("shout", lambda s: {"note": s["note"] + "!"})
     return graph.add_edge(START, "shout").add_edge("shout", END)
+
+
+async def write_replayed_thread(path) -> None:
+    """Thread ``t`` on ``path``: a run of :func:`shout_graph`, then a replay from its step 0 (so
+    the thread has a ``fork`` copy of that checkpoint, and a second branch)."""
+    from engine.checkpoint.sqlite import AsyncSqliteSaver
+
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        graph = shout_graph().compile(checkpointer=saver)
+        config = {"configurable": {"thread_id": "t"}}
+        await graph.ainvoke({"note": "hi"}, config)
+        step0 = [s async for s in graph.aget_state_history(config)][-2]
+        await graph.ainvoke(None, step0.config)

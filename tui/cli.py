@@ -21,7 +21,7 @@ from engine.checkpoint.serde import jsonable
 from engine.constants import is_internal_channel
 from engine.debug.diff import diff_states
 from engine.debug.refs import CheckpointRefError, resolve, short_ids
-from engine.debug.steps import writers_of, writes_of_step
+from engine.debug.steps import read_step_writes, writers_of
 from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary
 from engine.errors import (
     EngineError,
@@ -256,6 +256,11 @@ def history(path: Path, thread: str, as_json: bool, limit: int | None) -> None:
     )
 
 
+def _visible(values: dict[str, Any], internal: bool) -> dict[str, Any]:
+    """The channel values to show: the engine's own channels only with ``--internal``."""
+    return values if internal else {k: v for k, v in values.items() if not is_internal_channel(k)}
+
+
 async def _thread_history(reader: CheckpointReader, path: Path, thread: str) -> list[CheckpointSummary]:
     """The thread's whole history, newest first; a missing or empty thread is a refusal."""
     if await reader.get_thread(thread) is None:
@@ -264,14 +269,6 @@ async def _thread_history(reader: CheckpointReader, path: Path, thread: str) -> 
     if not history:
         raise CheckpointRefError(f"thread {thread!r} has no checkpoints yet")
     return history
-
-
-async def _step_writes(reader: CheckpointReader, summary: CheckpointSummary) -> list | None:
-    """What the step that made ``summary`` wrote (None: no step made it, as for an input)."""
-    if summary.parent_checkpoint_id is None or summary.source == "input":
-        return None
-    parent_writes = await reader.get_pending_writes(summary.thread_id, summary.parent_checkpoint_id)
-    return writes_of_step(summary, parent_writes)
 
 
 @main.command()
@@ -287,12 +284,11 @@ def show(path: Path, thread: str, ref: str | None, as_json: bool, internal: bool
     async def query(reader: CheckpointReader) -> Any:
         history = await _thread_history(reader, path, thread)
         target = resolve(history, ref) if ref is not None else history[0]
-        return await reader.get_checkpoint(thread, target.checkpoint_id), await _step_writes(reader, target)
+        return await reader.get_checkpoint(thread, target.checkpoint_id), await read_step_writes(reader, target)
 
     detail, writes = run(lambda: _read(path, query))
     if not internal:
-        values = {k: v for k, v in detail.channel_values.items() if not is_internal_channel(k)}
-        detail = dataclasses.replace(detail, channel_values=values)
+        detail = dataclasses.replace(detail, channel_values=_visible(detail.channel_values, internal))
         writes = None if writes is None else [w for w in writes if not is_internal_channel(w.channel)]
     if as_json:
         print_json(show_data(detail, writes))
@@ -327,11 +323,8 @@ def diff(path: Path, thread: str, from_ref: str | None, to_ref: str | None, as_j
             raise CheckpointRefError(f"checkpoint {after.checkpoint_id} is the thread's first: give --from")
         old = await reader.get_checkpoint(thread, before.checkpoint_id)
         new = await reader.get_checkpoint(thread, after.checkpoint_id)
-        step = await _step_writes(reader, after) if after.parent_checkpoint_id == before.checkpoint_id else None
-        def shown(values: dict[str, Any]) -> dict[str, Any]:
-            return values if internal else {k: v for k, v in values.items() if not is_internal_channel(k)}
-
-        changes = diff_states(shown(old.channel_values), shown(new.channel_values))
+        step = await read_step_writes(reader, after) if after.parent_checkpoint_id == before.checkpoint_id else None
+        changes = diff_states(_visible(old.channel_values, internal), _visible(new.channel_values, internal))
         return before, after, changes, writers_of(step or [])
 
     before, after, changes, written_by = run(lambda: _read(path, query))

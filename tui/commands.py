@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.binding import Binding
@@ -17,12 +16,10 @@ from textual.dom import DOMNode
 from textual.markup import escape as escape_markup
 
 from tui.keys import bindings_of
+from tui.messages import GoToThreadRequested
 from tui.safe_text import escape_control, literal
 from tui.thread_status import status_label
 from tui.widgets.threads_table import ThreadsTable
-
-if TYPE_CHECKING:
-    from tui.screens.debugger import DebuggerScreen
 
 # Bindings that only make sense as keys (moving in a list, closing a dialog).
 _KEY_ONLY = {
@@ -91,7 +88,7 @@ class ThreadCommands(Provider):
     """``Go to thread <id>`` for the threads the threads pane has loaded (it reads no database)."""
 
     async def search(self, query: str) -> Hits:
-        screen = cast("DebuggerScreen", self.screen)
+        screen = self.screen
         matcher = self.matcher(query)
         for thread in screen.query_one(ThreadsTable).items:
             name = f"Go to thread {escape_control(thread.thread_id)}"
@@ -103,7 +100,7 @@ class ThreadCommands(Provider):
                 yield Hit(
                     score,
                     display,
-                    partial(screen.go_to_thread, thread.thread_id),
+                    partial(screen.post_message, GoToThreadRequested(thread.thread_id)),
                     text=name,
                     help=escape_markup(escape_control(f"{status_label(thread.status)} · {count}")),
                 )

@@ -122,3 +122,10 @@ class ValueRequested(Message):
 
     path: str
     value: Any
+
+
+@dataclass
+class GoToThreadRequested(Message):
+    """The palette's ``Go to thread <id>``: select that (loaded) thread and focus its history."""
+
+    thread_id: str

@@ -9,9 +9,9 @@ metadata lists, else by node name.
 from __future__ import annotations
 
 from engine.checkpoint.base import PendingWrite
-from engine.checkpoint.sqlite import CheckpointSummary
+from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary
 
-__all__ = ["writers_of", "writes_of_step"]
+__all__ = ["read_step_writes", "writers_of", "writes_of_step"]
 
 
 def writes_of_step(summary: CheckpointSummary, parent_writes: list[PendingWrite]) -> list[PendingWrite]:
@@ -34,3 +34,18 @@ def writers_of(step_writes: list[PendingWrite]) -> dict[str, list[str]]:
         if write.task_name not in nodes:
             nodes.append(write.task_name)
     return out
+
+
+async def read_step_writes(reader: CheckpointReader, summary: CheckpointSummary) -> list[PendingWrite] | None:
+    """What the step that made ``summary`` wrote, read from its parent's pending writes (None:
+    no step made it, as for a run's input or a thread's first checkpoint).
+
+    Raises:
+        CheckpointStoreError: the database cannot be read.
+    """
+    if summary.parent_checkpoint_id is None or summary.source == "input":
+        return None
+    parent_writes = await reader.get_pending_writes(
+        summary.thread_id, summary.parent_checkpoint_id, checkpoint_ns=summary.checkpoint_ns
+    )
+    return writes_of_step(summary, parent_writes)

@@ -27,6 +27,7 @@ from tui.keys import bindings_of
 from tui.messages import (
     CheckpointHighlighted,
     CheckpointLoaded,
+    GoToThreadRequested,
     HistoryLoaded,
     MoreHistoryWanted,
     MoreThreadsWanted,
@@ -280,9 +281,9 @@ class DebuggerScreen(Guarded, DebuggerReads):
         threads, history = self.query_one(ThreadsTable), self.query_one(HistoryTable)
         self.reload(len(threads.items), thread_id, len(history.items))
 
-    def go_to_thread(self, thread_id: str) -> None:
-        """Select ``thread_id`` (a loaded thread) and focus its history."""
-        if self.query_one(ThreadsTable).select(lambda t: t.thread_id == thread_id):
+    def on_go_to_thread_requested(self, message: GoToThreadRequested) -> None:
+        """Select the thread (a loaded one) and focus its history."""
+        if self.query_one(ThreadsTable).select(lambda t: t.thread_id == message.thread_id):
             self.action_focus_history()
 
     def action_older(self) -> None:

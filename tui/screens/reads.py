@@ -20,7 +20,7 @@ from tui.messages import (
     Reloaded,
     ThreadsLoaded,
 )
-from engine.debug.steps import writes_of_step
+from engine.debug.steps import read_step_writes
 from tui.thread_status import unfinished_after
 
 PAGE_SIZE = 200
@@ -63,10 +63,8 @@ class DebuggerReads(Screen[None]):
     async def load_checkpoint(self, thread: ThreadSummary, checkpoint_id: str) -> None:
         reader = await self._ready()
         detail = await reader.get_checkpoint(thread.thread_id, checkpoint_id)
-        summary, step_writes, next_writes = detail.summary, None, []
-        if summary.parent_checkpoint_id is not None and summary.source != "input":
-            writes = await reader.get_pending_writes(thread.thread_id, summary.parent_checkpoint_id)
-            step_writes = writes_of_step(summary, writes)
+        summary, next_writes = detail.summary, []
+        step_writes = await read_step_writes(reader, summary)
         if unfinished_after(thread, summary):
             next_writes = await reader.get_pending_writes(thread.thread_id, checkpoint_id)
         self.post_message(CheckpointLoaded(thread, detail, step_writes, next_writes))
