@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.errors import EngineError
+from engine.pregel.runtime import DEFAULT_ENV, RunEnv
 from sample_graphs import calculator_agent, chat, parallel_search
 
 DEMO_MARKER = ("created_by", "retrace demo")
@@ -23,8 +24,19 @@ class DemoRun:
     error: str | None = None
 
 
-async def write_demo_database(path: str | Path) -> list[DemoRun]:
+SAMPLE_GRAPHS = {
+    "parallel_search": "sample_graphs.parallel_search:graph",
+    "parallel_search (buggy)": "sample_graphs.parallel_search:buggy_graph",
+    "calculator_agent": "sample_graphs.calculator_agent:graph",
+    "chat": "sample_graphs.chat:graph",
+}
+"""Graph name -> ``module:attr`` of each sample graph (what the demo records, and attaches)."""
+
+
+async def write_demo_database(path: str | Path, env: RunEnv = DEFAULT_ENV) -> list[DemoRun]:
     """Run the sample graphs into a new database at ``path`` and mark it as made by the demo.
+
+    ``env`` gives the clock and ids (tests pass fixed ones).
 
     The buggy parallel search fails on purpose (``InvalidUpdateError``); its thread is kept with
     status ``error``. Raises ``CheckpointStoreError`` if ``path`` cannot be used.
@@ -35,6 +47,7 @@ async def write_demo_database(path: str | Path) -> list[DemoRun]:
 
         async def run(builder, graph_name: str, thread_id: str, *inputs: dict) -> None:
             compiled = builder.compile(checkpointer=saver, name=graph_name)
+            compiled.env, compiled.graph_ref = env, SAMPLE_GRAPHS[graph_name]
             config = {"configurable": {"thread_id": thread_id}}
             try:
                 for value in inputs:

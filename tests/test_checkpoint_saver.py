@@ -12,7 +12,7 @@ import pytest
 from engine.checkpoint.base import Checkpoint, PendingWrite, StepRecord, new_checkpoint_id, utc_now
 from engine.checkpoint.memory import InMemorySaver
 from engine.graph import END, START, StateGraph
-from engine.pregel import loop as loop_module
+from engine.pregel.runtime import RunEnv
 
 
 def cfg(thread_id: str, checkpoint_id: str | None = None, ns: str | None = None) -> dict:
@@ -180,7 +180,7 @@ async def test_a_failed_step_leaves_no_rows_behind(sqlite_saver, monkeypatch):
 
     ids = iter([new_checkpoint_id(), existing_id])  # the second run's step 0 reuses an old id
     monkeypatch.setattr(sqlite_saver, "aput_step", spying_put)
-    monkeypatch.setattr(loop_module, "new_checkpoint_id", lambda: next(ids))
+    graph.env = RunEnv(checkpoint_id=lambda: next(ids))
     thread_before = await sqlite_saver.reader.get_thread("t")
 
     with pytest.raises(sqlite3.IntegrityError):
@@ -194,6 +194,7 @@ async def test_a_failed_step_leaves_no_rows_behind(sqlite_saver, monkeypatch):
     assert thread_after.latest_checkpoint_id == seen[0][0].checkpoint.id
     # The connection is still usable: no transaction was left open.
     monkeypatch.undo()
+    graph.env = RunEnv()
     assert (await graph.ainvoke({"topic": "third", "log": []}, cfg("fresh")))["log"] == ["a", "b"]
 
 

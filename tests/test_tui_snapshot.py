@@ -17,8 +17,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerState
 
 import engine.messages
-import engine.pregel.loop
-from engine.checkpoint.sqlite import saver as saver_module
+from engine.pregel.runtime import RunEnv
 from sample_graphs.demo import write_demo_database
 from tui.app import RetraceApp
 
@@ -38,13 +37,14 @@ def deterministic_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
     checkpoints = itertools.count(1)
     messages = itertools.count(1)
-    monkeypatch.setattr(engine.pregel.loop, "utc_now", utc_now)
-    monkeypatch.setattr(saver_module, "utc_now", utc_now)
-    monkeypatch.setattr(
-        engine.pregel.loop, "new_checkpoint_id", lambda: f"01900000-0000-7000-8000-{next(checkpoints):012x}"
+    tokens = itertools.count(1)
+    env = RunEnv(
+        now=utc_now,
+        checkpoint_id=lambda: f"01900000-0000-7000-8000-{next(checkpoints):012x}",
+        token=lambda: f"{next(tokens):016x}",
     )
     monkeypatch.setattr(engine.messages.uuid, "uuid4", lambda: uuid.UUID(int=next(messages)))
-    asyncio.run(write_demo_database(tmp_path / "demo.db"))
+    asyncio.run(write_demo_database(tmp_path / "demo.db", env))
     monkeypatch.chdir(tmp_path)
     return "demo.db"
 

@@ -161,7 +161,8 @@ class BaseCheckpointSaver(ABC):
 
     Same role as LangGraph's ``BaseCheckpointSaver``, except that a whole super-step is saved by
     one call (:meth:`aput_step`), so a store can make it one transaction, and that the store keeps
-    a per-thread status row for the debugger.
+    a per-thread status row for the debugger. What a saver keeps follows
+    :mod:`engine.checkpoint.policy`.
     """
 
     serde: JsonSerializer
@@ -201,10 +202,12 @@ class BaseCheckpointSaver(ABC):
 
     @abstractmethod
     async def arecord_error(
-        self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = ()
+        self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = (),
+        *, at: str | None = None,
     ) -> None:
         """Mark the thread as failed and, in the same transaction, record ``writes`` (what the
         failed step's tasks finished) against the checkpoint ``config`` names, if it names one.
+        ``at`` is when (ISO 8601 UTC; default now).
 
         ``error`` is ``{"type", "message", "traceback"}`` plus ``"node"`` when one node's
         exception failed the step.

@@ -24,6 +24,7 @@ from engine.checkpoint.base import (
     config_thread_id,
     metadata_matches,
 )
+from engine.checkpoint.policy import status_after, tracks_thread, values_to_store, writes_to_store
 from engine.checkpoint.serde import JsonSerializer
 
 
@@ -101,9 +102,8 @@ class InMemorySaver(BaseCheckpointSaver):
         parent_id = config_checkpoint_id(config)
         cp = record.checkpoint
         values = {
-            (thread_id, ns, channel, version): self.serde.dumps(cp.channel_values[channel])
-            for channel, version in record.new_versions.items()
-            if channel in cp.channel_values
+            (thread_id, ns, channel, version): self.serde.dumps(value)
+            for channel, version, value in values_to_store(record)
         }
         stored = _Stored(
             checkpoint=replace(cp, channel_values={}),
@@ -112,12 +112,12 @@ class InMemorySaver(BaseCheckpointSaver):
             next=tuple(record.next),
         )
         if parent_id:
-            await self.aput_writes(config, record.task_writes)
+            await self.aput_writes(config, writes_to_store(parent_id, record))
         for key, raw in values.items():
             self._values.setdefault(key, raw)
         self._checkpoints.setdefault((thread_id, ns), {})[cp.id] = stored
-        if ns == "":
-            self.thread_status[thread_id] = "pending" if record.next else "done"
+        if tracks_thread(ns):
+            self.thread_status[thread_id] = status_after(record)
             self.thread_errors.pop(thread_id, None)
         return checkpoint_config(thread_id, ns, cp.id)
 
@@ -130,7 +130,8 @@ class InMemorySaver(BaseCheckpointSaver):
             stored.writes[(w.task_id, w.idx)] = (w.task_name, w.channel, self.serde.dumps(w.value))
 
     async def arecord_error(
-        self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = ()
+        self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = (),
+        *, at: str | None = None,
     ) -> None:
         await self.aput_writes(config, writes)
         thread_id = config_thread_id(config)

@@ -1,186 +1,100 @@
-"""``CompiledStateGraph``: a validated graph you can run, stream and inspect."""
+"""``CompiledStateGraph``: a validated graph you can run, stream and inspect.
+
+The public facade over a :class:`~engine.pregel.spec.GraphSpec` (what the graph is) and the run
+loop (:mod:`engine.pregel.loop`); the loop never calls back into this class.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import inspect
+import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
 from engine.checkpoint.base import (
     BaseCheckpointSaver,
     RunnableConfig,
     config_checkpoint_id,
-    metadata_matches,
     config_thread_id,
+    metadata_matches,
 )
-from engine.constants import BRANCH_PREFIX, END, ERROR_CHANNEL, JOIN_PREFIX, NO_WRITES, START
-from engine.errors import InvalidUpdateError, UnknownNodeError
-from engine.graph.schema import build_state, state_to_dict, value_classes
-from engine.graph.state import call_arguments
-from engine.pregel.algo import Task, apply_writes, prepare_next_tasks
+from engine.errors import InvalidUpdateError
+from engine.graph.schema import value_classes
+from engine.pregel.algo import apply_writes, prepare_next_tasks
 from engine.pregel.loop import SuperStepLoop
+from engine.pregel.pending import task_outcomes
+from engine.pregel.runtime import DEFAULT_ENV, RunEnv, StepHook
+from engine.pregel.spec import GraphSpec
 from engine.sync import iterate_sync, run_sync
 from engine.types import PregelTask, StateSnapshot
 
 if TYPE_CHECKING:
     from engine.checkpoint.base import CheckpointTuple
-    from engine.graph.state import Branch, StateGraph
 
 StreamMode = str
-
-
-def join_channel(starts: tuple[str, ...], end: str) -> str:
-    return f"{JOIN_PREFIX}{'+'.join(starts)}:{end}"
-
-
-async def _call(fn: Any, arguments: tuple[tuple[Any, ...], dict[str, Any]], in_thread: bool) -> Any:
-    """Call a node or router; sync ones run in a worker thread when siblings run beside them."""
-    args, kwargs = arguments
-    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None)):
-        return await fn(*args, **kwargs)
-    result = await asyncio.to_thread(fn, *args, **kwargs) if in_thread else fn(*args, **kwargs)
-    return await result if inspect.isawaitable(result) else result
 
 
 class CompiledStateGraph:
     """A graph ready to run; made by :meth:`StateGraph.compile`.
 
     Same methods as LangGraph's compiled graph: ``ainvoke``/``invoke``, ``astream``/``stream``,
-    ``aget_state``/``get_state``, ``aget_state_history``/``get_state_history``. ``config`` is
+    ``aget_state``/``get_state``, ``aget_state_history``/``get_state_history``,
+    ``aupdate_state``/``update_state``. ``config`` is
     ``{"configurable": {"thread_id": ..., "checkpoint_id": optional}, "recursion_limit": 25}``.
+
+    Attributes:
+        spec: the frozen description of the graph the run loop works from.
+        checkpointer: where checkpoints go (None: nothing is kept).
+        env: the clock and id sources (:class:`~engine.pregel.runtime.RunEnv`).
+        graph_ref: ``"module:attr"`` naming this graph, recorded in each checkpoint's metadata
+            (``"graph"``) so the debugger can offer to attach it; worked out on first run from
+            the module that called ``compile()``, or set by whoever loaded it. Only a name:
+            nothing ever imports it from a database.
     """
 
-    def __init__(self, builder: StateGraph, *, checkpointer: BaseCheckpointSaver | None, name: str) -> None:
-        self.builder = builder
+    def __init__(
+        self, spec: GraphSpec, *, checkpointer: BaseCheckpointSaver | None, env: RunEnv = DEFAULT_ENV,
+        module: str | None = None, graph_ref: str | None = None,
+    ) -> None:
+        self.spec = spec
         self.checkpointer = checkpointer
-        self.name = name
-        self.state_keys = tuple(builder.fields)
-        self.triggers: dict[str, tuple[str, ...]] = {START: (START,)}
-        self.fixed_edges: dict[str, list[tuple[str, Any]]] = {}
-        for name_ in builder.nodes:
-            self.triggers[name_] = (f"{BRANCH_PREFIX}{name_}",)
-        for start, end in sorted(builder.edges):
-            if end != END:
-                self.fixed_edges.setdefault(start, []).append((f"{BRANCH_PREFIX}{end}", None))
-        for starts, end in sorted(builder.join_edges):
-            if end == END:
-                continue
-            channel = join_channel(starts, end)
-            self.triggers[end] += (channel,)
-            for start in starts:
-                self.fixed_edges.setdefault(start, []).append((channel, start))
-        self.branches: dict[str, list[Branch]] = {}
-        for branch in builder.branches:
-            self.branches.setdefault(branch.source, []).append(branch)
+        self.env = env
+        self.graph_ref = graph_ref
+        self._module = module
         if checkpointer is not None:
             # Not just the schema: a field typed with another dataclass or model (``list[Point]``)
             # must come back from the checkpoint as that class too, not as a dict.
-            for cls in value_classes(builder.state_schema):
+            for cls in value_classes(spec.state_schema):
                 checkpointer.serde.allow(cls)
 
-    def new_channels(self) -> dict[str, BaseChannel]:
-        channels: dict[str, BaseChannel] = {k: f.new_channel() for k, f in self.builder.fields.items()}
-        channels[START] = EphemeralValue()
-        for name in self.builder.nodes:
-            channels[f"{BRANCH_PREFIX}{name}"] = EphemeralValue()
-        for starts, end in self.builder.join_edges:
-            if end != END:
-                channels[join_channel(starts, end)] = NamedBarrierValue(starts)
-        return channels
+    @property
+    def name(self) -> str:
+        return self.spec.name
 
-    def restore_channels(self, channels: dict[str, BaseChannel], values: dict[str, Any]) -> None:
-        for name, value in values.items():
-            if name in channels:
-                channels[name].restore(value)
+    def with_checkpointer(self, checkpointer: BaseCheckpointSaver | None, *, env: RunEnv | None = None) -> CompiledStateGraph:
+        """The same graph saving to ``checkpointer`` (the debugger runs an attached graph on the
+        database it opened this way)."""
+        return CompiledStateGraph(
+            self.spec, checkpointer=checkpointer, env=env or self.env, module=self._module,
+            graph_ref=self._ref(),
+        )
 
-    def read_state_values(self, channels: dict[str, BaseChannel]) -> dict[str, Any]:
-        return {k: channels[k].value for k in self.state_keys if channels[k].is_available()}
+    def _ref(self) -> str | None:
+        """``module:attr`` of the module-level name bound to this graph, if there is one."""
+        if self.graph_ref is None and self._module:
+            module = sys.modules.get(self._module)
+            if self._module == "__main__":  # a script: importable by name only when run with -m
+                spec = getattr(module, "__spec__", None)
+                self._module = getattr(spec, "name", None)
+            names = [k for k, v in getattr(module, "__dict__", {}).items() if v is self]
+            if self._module and len(names) == 1:
+                self.graph_ref = f"{self._module}:{names[0]}"
+            self._module = None  # looked once: a graph bound later is named by whoever binds it
+        return self.graph_ref
 
-    def task_update(self, task: Task) -> dict[str, Any] | None:
-        update = {c: v for c, v in task.writes if c in self.builder.fields}
-        return update or None
-
-    def state_keys_written(self, task: Task) -> list[str]:
-        return sorted({c for c, _ in task.writes if c in self.builder.fields})
-
-    def update_writes(self, name: str, result: Any) -> list[tuple[str, Any]]:
-        if result is None:
-            return []
-        try:
-            update = state_to_dict(result)
-        except TypeError:
-            raise InvalidUpdateError(
-                f"node {name!r} returned {type(result).__name__}; a node must return a dict of "
-                "state keys to update, or None"
-            ) from None
-        unknown = [k for k in update if k not in self.builder.fields]
-        if unknown:
-            raise InvalidUpdateError(
-                f"node {name!r} returned key(s) {unknown} that are not in the state schema "
-                f"{getattr(self.builder.state_schema, '__name__', '')} (keys: {list(self.state_keys)})"
-            )
-        return list(update.items())
-
-    async def run_task(
-        self, task: Task, channels: dict[str, BaseChannel], config: RunnableConfig, in_thread: bool
-    ) -> list[tuple[str, Any]]:
-        """Run one task and return its writes: state updates, then the edges it takes."""
-        if task.name == START:
-            update = state_to_dict(channels[START].value)
-            writes = [(k, v) for k, v in update.items() if k in self.builder.fields]
-        else:
-            node = self.builder.nodes[task.name]
-            state = build_state(self.builder.state_schema, self.read_state_values(channels))
-            arguments = call_arguments(node.config_arg, state, config)
-            writes = self.update_writes(task.name, await _call(node.fn, arguments, in_thread))
-        return writes + await self.edge_writes(task.name, writes, channels, config, in_thread)
-
-    async def edge_writes(
-        self,
-        node: str,
-        writes: list[tuple[str, Any]],
-        channels: dict[str, BaseChannel],
-        config: RunnableConfig,
-        in_thread: bool = False,
-    ) -> list[tuple[str, Any]]:
-        """The trigger writes of ``node``'s edges; its routers see the state with ``writes`` applied."""
-        edges = list(self.fixed_edges.get(node, []))
-        branches = self.branches.get(node, [])
-        if branches:
-            fresh = {k: copy.copy(channels[k]) for k in self.state_keys}
-            for key, value in writes:
-                if key in fresh:
-                    fresh[key].update([value])
-            state = build_state(self.builder.state_schema, self.read_state_values(fresh))
-            for branch in branches:
-                arguments = call_arguments(branch.config_arg, state, config)
-                result = await _call(branch.router, arguments, in_thread)
-                edges += [(f"{BRANCH_PREFIX}{d}", None) for d in self._destinations(branch, result)]
-        return edges
-
-    def _destinations(self, branch: Branch, result: Any) -> list[str]:
-        results = list(result) if isinstance(result, list | tuple) else [result]
-        destinations = []
-        for item in results:
-            if branch.path_map is not None:
-                if item not in branch.path_map:
-                    raise UnknownNodeError(
-                        f"the router of {branch.source!r} returned {item!r}, which is not one of "
-                        f"its destinations {sorted(map(str, branch.path_map))}"
-                    )
-                item = branch.path_map[item]
-            if item == END:
-                continue
-            if item not in self.builder.nodes:
-                raise UnknownNodeError(
-                    f"the router of {branch.source!r} returned {item!r}, which is not a node "
-                    f"(nodes: {sorted(self.builder.nodes)}, or END)"
-                )
-            destinations.append(item)
-        return destinations
+    def loop(self, config: RunnableConfig | None, *, hook: StepHook | None = None) -> SuperStepLoop:
+        """A run loop for ``config`` (the debugger drives it with a step ``hook``)."""
+        return SuperStepLoop(self.spec, self.checkpointer, config, env=self.env, hook=hook, graph_ref=self._ref())
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, *, stream_mode: StreamMode | list[StreamMode] = "values"
@@ -195,7 +109,7 @@ class CompiledStateGraph:
         for mode in modes:
             if mode not in ("values", "updates"):
                 raise ValueError(f"unknown stream_mode {mode!r}; use 'values' or 'updates'")
-        async for mode, chunk in SuperStepLoop(self, config).run(input):
+        async for mode, chunk in self.loop(config).run(input):
             if mode in modes:
                 yield chunk if isinstance(stream_mode, str) else (mode, chunk)
 
@@ -207,11 +121,11 @@ class CompiledStateGraph:
         branch off it, the old ones are kept).
         """
         values: dict[str, Any] = {}
-        loop = SuperStepLoop(self, config)
+        loop = self.loop(config)
         async for mode, chunk in loop.run(input):
             if mode == "values":
                 values = chunk
-        return values or self.read_state_values(loop.channels)
+        return values or self.spec.state_values(loop.channels)
 
     def invoke(self, input: Any, config: RunnableConfig | None = None) -> dict[str, Any]:
         """Sync form of :meth:`ainvoke`."""
@@ -234,37 +148,22 @@ class CompiledStateGraph:
         those tasks are no longer in ``next``."""
         cp = saved.checkpoint
         step = int(saved.metadata.get("step", -1))
-
-        def restored() -> dict[str, BaseChannel]:
-            channels = self.new_channels()
-            self.restore_channels(channels, cp.channel_values)
-            return channels
-
-        channels = restored()
+        channels = self.spec.restored_channels(cp.channel_values)
         planned = prepare_next_tasks(
-            cp.id, step + 1, channels, cp.channel_versions, cp.versions_seen, self.triggers
+            cp.id, step + 1, channels, cp.channel_versions, cp.versions_seen, self.spec.triggers
         )
-        finished: dict[str, list[tuple[str, Any]]] = {}
-        for w in sorted(saved.pending_writes, key=lambda w: w.idx):
-            if w.idx >= 0:  # error rows are -1 (see engine.pregel.loop.error_write)
-                finished.setdefault(w.task_id, [])
-                if w.channel != NO_WRITES:
-                    finished[w.task_id].append((w.channel, w.value))
-        errors = {
-            w.task_id: w.value
-            for w in saved.pending_writes
-            if w.channel == ERROR_CHANNEL and w.task_id not in finished
-        }
+        outcomes = task_outcomes(saved.pending_writes)
+        finished = {i: o for i, o in outcomes.items() if o.finished}
         next_nodes = saved.next
         done = [t for t in planned if t.id in finished]
         if apply_pending and done:
             for task in done:
-                task.writes = finished[task.id]
-            attempt = restored()
+                task.writes = list(finished[task.id].writes)
+            attempt = self.spec.restored_channels(cp.channel_values)
             try:
                 apply_writes(
                     attempt, dict(cp.channel_versions), copy.deepcopy(cp.versions_seen), done,
-                    end_of_step=False,
+                    checkpoint_id=cp.id, end_of_step=False,
                 )
             except InvalidUpdateError:
                 pass  # the writes conflict (the reason the step failed): show the state as saved
@@ -273,13 +172,14 @@ class CompiledStateGraph:
                 next_nodes = tuple(t.name for t in planned if t.id not in finished)
         tasks = tuple(
             PregelTask(
-                t.id, t.name, t.path, errors.get(t.id),
-                result=self.task_update(t) if t.id in finished and apply_pending else None,
+                t.id, t.name, t.path,
+                outcomes[t.id].error if t.id in outcomes and t.id not in finished else None,
+                result=self.spec.task_update(t) if t.id in finished and apply_pending else None,
             )
             for t in planned
         )
         return StateSnapshot(
-            values=self.read_state_values(channels),
+            values=self.spec.state_values(channels),
             next=next_nodes,
             config=saved.config,
             metadata=saved.metadata,
@@ -343,7 +243,7 @@ class CompiledStateGraph:
             InvalidUpdateError: ``as_node`` is ambiguous, or ``values`` has unknown keys.
         """
         self._require_saver()
-        return await SuperStepLoop(self, config).update(values, as_node)
+        return await self.loop(config).update(values, as_node)
 
     def update_state(
         self, config: RunnableConfig, values: dict[str, Any] | Any | None, as_node: str | None = None

@@ -7,64 +7,17 @@ graph and reports every problem at once.
 from __future__ import annotations
 
 import inspect
+import sys
 import typing
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
 from engine.constants import END, RESERVED_CHARACTERS, START
 from engine.errors import GraphValidationError
+from engine.graph.compiled import CompiledStateGraph
+from engine.graph.nodes import Branch, NodeSpec, config_argument
 from engine.graph.schema import StateField, state_fields
-
-
-@dataclass(frozen=True)
-class NodeSpec:
-    """A node: its name, its function, and how the function takes ``config`` (see
-    :func:`config_argument`)."""
-
-    name: str
-    fn: Callable[..., Any]
-    config_arg: str | None
-
-
-@dataclass(frozen=True)
-class Branch:
-    """A conditional edge: ``router(state)`` names where to go, through ``path_map`` if given."""
-
-    source: str
-    router: Callable[..., Any]
-    path_map: dict[Hashable, str] | None
-    config_arg: str | None
-
-    def destinations(self) -> list[str] | None:
-        """Every node the branch can route to, or ``None`` when that cannot be known."""
-        return sorted(set(self.path_map.values())) if self.path_map is not None else None
-
-
-def config_argument(fn: Callable[..., Any]) -> str | None:
-    """How ``fn`` takes the run's config: ``"keyword"`` (a parameter named ``config``),
-    ``"positional"`` (a second required positional parameter) or ``None`` (it does not)."""
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return None
-    if any(p.name == "config" and p.kind is not p.POSITIONAL_ONLY for p in params):
-        return "keyword"
-    # A second positional parameter with a default (``lambda s, name=name: ...``, the usual way
-    # to bind a loop variable) is not a config slot: only a required one counts.
-    positional = [
-        p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-    ]
-    return "positional" if len(positional) >= 2 else None
-
-
-def call_arguments(config_arg: str | None, state: Any, config: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """The positional and keyword arguments of a node or router call."""
-    if config_arg == "keyword":
-        return (state,), {"config": config}
-    if config_arg == "positional":
-        return (state, config), {}
-    return (state,), {}
+from engine.pregel.spec import GraphSpec
 
 
 def _literal_destinations(router: Callable[..., Any]) -> list[str] | None:
@@ -238,7 +191,9 @@ class StateGraph:
             )
         return succ
 
-    def compile(self, checkpointer: Any = None, *, name: str | None = None, **options: Any) -> Any:
+    def compile(
+        self, checkpointer: Any = None, *, name: str | None = None, **options: Any
+    ) -> CompiledStateGraph:
         """Validate and return a runnable :class:`~engine.graph.compiled.CompiledStateGraph`.
 
         Raises:
@@ -251,9 +206,17 @@ class StateGraph:
         problems = self.validate()
         if problems:
             raise GraphValidationError(problems)
-        from engine.graph.compiled import CompiledStateGraph
-
-        return CompiledStateGraph(self, checkpointer=checkpointer, name=name or "LangGraph")
+        spec = GraphSpec.build(
+            name=name or "LangGraph",
+            state_schema=self.state_schema,
+            fields=self.fields,
+            nodes=self.nodes,
+            edges=self.edges,
+            join_edges=self.join_edges,
+            branches=self.branches,
+        )
+        caller = sys._getframe(1).f_globals.get("__name__")
+        return CompiledStateGraph(spec, checkpointer=checkpointer, module=caller)
 
 
 def _refuse_unsupported(where: str, options: dict[str, Any]) -> None:

@@ -6,7 +6,6 @@ checkpoint it starts from and on what the tasks wrote, never on which task finis
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,14 +31,28 @@ class Task:
         return (self.name,)
 
 
-def next_version(current: str | None) -> str:
-    """The version after ``current``: a zero-padded counter plus a random suffix.
+def next_version(current: str | None, checkpoint_id: str) -> str:
+    """The version after ``current``, written by checkpoint ``checkpoint_id``:
+    ``"<10-digit counter>.<checkpoint id>"``.
 
-    The counter makes versions compare in order as strings; the suffix keeps two forks of one
-    thread from giving different values the same version.
+    The counter makes versions compare in order as strings; the checkpoint id says which
+    checkpoint wrote the value (provenance from the data) and keeps two forks of one thread from
+    giving different values the same version.
     """
     counter = int(current.split(".", 1)[0]) + 1 if current else 1
-    return f"{counter:010d}.{secrets.token_hex(8)}"
+    return f"{counter:010d}.{checkpoint_id}"
+
+
+def version_checkpoint(version: object) -> str | None:
+    """The id of the checkpoint that wrote a channel ``version`` (see :func:`next_version`), or
+    None for a version that does not say (written by an older retrace, or not ours)."""
+    if not isinstance(version, str):
+        return None
+    _, _, suffix = version.partition(".")
+    try:
+        return str(uuid.UUID(suffix)) if len(suffix) == 36 else None
+    except ValueError:
+        return None
 
 
 def task_id(checkpoint_id: str, step: int, name: str) -> str:
@@ -76,11 +89,13 @@ def apply_writes(
     versions_seen: dict[str, dict[str, str]],
     tasks: Sequence[Task],
     *,
+    checkpoint_id: str,
     end_of_step: bool = True,
 ) -> set[str]:
     """Apply the writes of one super-step's finished tasks; return the channels that changed.
 
-    Tasks are taken in path order whatever order they finished in. Mutates ``channels``,
+    ``checkpoint_id`` is the checkpoint the step makes (new versions name it). Tasks are taken
+    in path order whatever order they finished in. Mutates ``channels``,
     ``versions`` and ``versions_seen``. With ``end_of_step=False`` (a state update between
     steps) one-step values such as pending triggers are kept rather than cleared.
 
@@ -97,7 +112,7 @@ def apply_writes(
     for task in ordered:
         for trigger in task.triggers:
             if channels[trigger].consume():
-                versions[trigger] = next_version(versions.get(trigger))
+                versions[trigger] = next_version(versions.get(trigger), checkpoint_id)
                 changed.add(trigger)
     pending: dict[str, list[Any]] = {}
     writers: dict[str, list[str]] = {}
@@ -117,14 +132,14 @@ def apply_writes(
             conflicts[channel] = writers[channel]
             continue
         if updated:
-            versions[channel] = next_version(versions.get(channel))
+            versions[channel] = next_version(versions.get(channel), checkpoint_id)
             changed.add(channel)
     if conflicts:
         raise InvalidUpdateError(_conflict_message(conflicts))
     if end_of_step:
         for channel, chan in channels.items():
             if channel not in pending and isinstance(chan, EphemeralValue) and chan.update([]):
-                versions[channel] = next_version(versions.get(channel))
+                versions[channel] = next_version(versions.get(channel), checkpoint_id)
                 changed.add(channel)
     return changed
 

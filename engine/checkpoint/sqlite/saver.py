@@ -25,6 +25,7 @@ from engine.checkpoint.base import (
     metadata_matches,
     utc_now,
 )
+from engine.checkpoint.policy import status_after, tracks_thread, values_to_store, writes_to_store
 from engine.checkpoint.serde import JsonSerializer
 from engine.checkpoint.sqlite.reader import (
     CheckpointDetail,
@@ -170,11 +171,10 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
         parent_id = config_checkpoint_id(config)
         cp = record.checkpoint
         value_rows = [
-            (thread_id, ns, channel, version, self.serde.dumps(cp.channel_values[channel]))
-            for channel, version in record.new_versions.items()
-            if channel in cp.channel_values
+            (thread_id, ns, channel, version, self.serde.dumps(value))
+            for channel, version, value in values_to_store(record)
         ]
-        write_rows = self._write_rows(thread_id, ns, parent_id, record.task_writes) if parent_id else []
+        write_rows = self._write_rows(thread_id, ns, parent_id or "", writes_to_store(parent_id, record))
         checkpoint_row = (
             thread_id,
             ns,
@@ -189,7 +189,7 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
             self.serde.dumps(cp.pending_sends).decode(),
             self.serde.dumps(record.metadata).decode(),
         )
-        status = "pending" if record.next else "done"
+        status = status_after(record)
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -204,7 +204,7 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
                     "versions_seen, pending_sends, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     checkpoint_row,
                 )
-                if ns == "":
+                if tracks_thread(ns):
                     await self.conn.execute(
                         "INSERT INTO threads (thread_id, checkpoint_count, latest_checkpoint_id, "
                         "latest_step, created_at, updated_at, status, error) "
@@ -227,9 +227,10 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
             await self._transaction([(_PUT_WRITE, rows)])
 
     async def arecord_error(
-        self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = ()
+        self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = (),
+        *, at: str | None = None,
     ) -> None:
-        now = utc_now()
+        now = at or utc_now()
         thread_row = (config_thread_id(config), now, now, self.serde.dumps(error).decode())
         statements = [(_PUT_WRITE, rows)] if (rows := self._pending_rows(config, writes)) else []
         await self._transaction([*statements, (_MARK_FAILED, [thread_row])])

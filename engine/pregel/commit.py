@@ -1,0 +1,148 @@
+"""Commit: a super-step's result saved as one checkpoint, and a failed step recorded.
+
+Everything the run loop writes to a checkpointer goes through :class:`Committer`, so the rules
+(what metadata says, which values are stored, how a failure is recorded) have one owner.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from engine.channels import BaseChannel
+from engine.checkpoint.base import (
+    BaseCheckpointSaver,
+    Checkpoint,
+    PendingWrite,
+    RunnableConfig,
+    StepRecord,
+)
+from engine.constants import ERROR_CHANNEL
+from engine.errors import SerializationError
+from engine.pregel.algo import Task, checkpoint_values, next_version
+from engine.pregel.pending import error_info, one_error_per_task, writes_of_tasks
+from engine.pregel.runtime import RunEnv
+from engine.pregel.spec import GraphSpec
+
+
+def step_metadata(
+    spec: GraphSpec, source: str, step: int, tasks: Sequence[Task], *, edited_as: str | None = None,
+    graph_ref: str | None = None,
+) -> dict[str, Any]:
+    """A checkpoint's metadata: ``{"source", "step", "parents", "writes": {node: [key, ...]},
+    "task_ids": [...], "edited_as"?: node, "graph"?: "module:attr"}``."""
+    metadata: dict[str, Any] = {
+        "source": source,
+        "step": step,
+        "parents": {},
+        "writes": {t.name: spec.keys_written(t) for t in tasks},
+        "task_ids": [t.id for t in tasks],
+    }
+    if edited_as is not None:
+        metadata["edited_as"] = edited_as
+    if graph_ref is not None:
+        metadata["graph"] = graph_ref
+    return metadata
+
+
+class Committer:
+    """Saves a run's checkpoints and failures to ``saver`` (does nothing without one)."""
+
+    def __init__(self, spec: GraphSpec, saver: BaseCheckpointSaver | None, env: RunEnv, graph_ref: str | None) -> None:
+        self.spec = spec
+        self.saver = saver
+        self.env = env
+        self.graph_ref = graph_ref
+
+    async def save(
+        self,
+        parent: RunnableConfig,
+        *,
+        checkpoint_id: str,
+        source: str,
+        step: int,
+        tasks: Sequence[Task],
+        channels: Mapping[str, BaseChannel],
+        versions: dict[str, str],
+        versions_seen: dict[str, dict[str, str]],
+        changed: set[str],
+        next_nodes: tuple[str, ...],
+        edited_as: str | None = None,
+    ) -> RunnableConfig | None:
+        """Save one checkpoint on top of ``parent``; return its config (None without a saver).
+
+        Raises:
+            SerializationError: a task wrote a value that cannot be stored (the step is recorded
+                as failed first, naming the node).
+        """
+        # A reducer channel starts with a default ([] for a list) that no write gave a version;
+        # version it once, so the stored checkpoint shows the same values get_state does.
+        for name in self.spec.fields:
+            if name not in versions and channels[name].is_available():
+                versions[name] = next_version(None, checkpoint_id)
+                changed = changed | {name}
+        if self.saver is None:
+            return None
+        record = StepRecord(
+            checkpoint=Checkpoint(
+                id=checkpoint_id,
+                ts=self.env.now(),
+                channel_values=checkpoint_values(channels),
+                channel_versions=dict(versions),
+                versions_seen=copy.deepcopy(versions_seen),
+            ),
+            metadata=step_metadata(
+                self.spec, source, step, tasks, edited_as=edited_as, graph_ref=self.graph_ref
+            ),
+            next=next_nodes,
+            new_versions={c: versions[c] for c in changed if c in versions},
+            task_writes=writes_of_tasks(tasks),
+        )
+        try:
+            return await self.saver.aput_step(parent, record)
+        except SerializationError as exc:
+            culprit = next((w for w in record.task_writes if self._unstorable(w.value) is not None), None)
+            if culprit is None:
+                raise
+            error = SerializationError(
+                f"node {culprit.task_name!r} wrote a value to {culprit.channel!r} that cannot be "
+                f"saved: {exc}"
+            )
+            await self.fail(parent, error, record.task_writes, culprit.task_name)
+            raise error from exc
+
+    def _unstorable(self, value: Any) -> SerializationError | None:
+        assert self.saver is not None
+        try:
+            self.saver.serde.dumps(value)
+        except SerializationError as exc:
+            return exc
+        return None
+
+    async def fail(
+        self, at: RunnableConfig, exc: BaseException, writes: Sequence[PendingWrite], node: str | None = None
+    ) -> None:
+        """Record a failed step: what finished as pending writes against ``at``, the error on the
+        thread. A write that cannot be saved becomes its task's error; a failure to record never
+        hides ``exc`` (it is added to ``exc``'s notes)."""
+        if self.saver is None:
+            return
+        storable = []
+        for write in writes:
+            problem = self._unstorable(write.value)
+            storable.append(
+                write if problem is None
+                else PendingWrite(
+                    write.task_id, write.task_name, ERROR_CHANNEL, error_info(problem, write.task_name), -1
+                )
+            )
+        try:
+            await self.saver.arecord_error(at, error_info(exc, node), one_error_per_task(storable), at=self.env.now())
+        except Exception as save_exc:
+            exc.add_note(f"retrace could not record this failure in the checkpointer: {save_exc!r}")
+
+    async def keep_finished(self, at: RunnableConfig, tasks: Sequence[Task]) -> None:
+        """Record what finished tasks of an interrupted (cancelled) step wrote, against ``at``."""
+        if self.saver is not None:
+            await self.saver.aput_writes(at, writes_of_tasks(tasks))

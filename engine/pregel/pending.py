@@ -1,0 +1,119 @@
+"""Pending writes: how a step's task results are recorded, and what a recorded set means.
+
+One owner for the rules the run loop (reusing finished tasks' writes on resume), the state
+snapshot (applying them to show the latest state) and the debugger (a task's outcome) all need:
+
+- a task's writes are rows ``(task_id, idx, channel, value)`` against the checkpoint the step
+  started from; a task that wrote nothing gets one ``NO_WRITES`` row so it counts as finished;
+- a task's exception is a row on ``ERROR_CHANNEL`` at index -1, below every real write, so a
+  later successful attempt adds its rows beside it and the failure stays on record;
+- a task is finished when it has a row at index >= 0, even beside an error row.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.checkpoint.base import PendingWrite
+from engine.constants import ERROR_CHANNEL, NO_WRITES
+from engine.pregel.algo import Task
+
+MAX_TRACEBACK_CHARS = 20_000
+
+
+def error_info(exc: BaseException, node: str | None = None) -> dict[str, str]:
+    """``{"type", "message", "traceback", "node"?}``: an exception as plain data to store.
+
+    The traceback keeps its last :data:`MAX_TRACEBACK_CHARS` characters (the innermost frames).
+    """
+    info = {"type": type(exc).__name__, "message": str(exc)}
+    if node is not None:
+        info["node"] = node
+    info["traceback"] = "".join(traceback.format_exception(exc))[-MAX_TRACEBACK_CHARS:]
+    return info
+
+
+def error_write(task: Task, exc: BaseException) -> PendingWrite:
+    """A task's exception as its error row (index -1)."""
+    return PendingWrite(task.id, task.name, ERROR_CHANNEL, error_info(exc, task.name), -1)
+
+
+def writes_of_tasks(tasks: Sequence[Task]) -> list[PendingWrite]:
+    """The rows recording what ``tasks`` wrote (a ``NO_WRITES`` row for a task that wrote nothing)."""
+    return [
+        PendingWrite(task.id, task.name, channel, value, idx)
+        for task in tasks
+        for idx, (channel, value) in enumerate(task.writes or [(NO_WRITES, None)])
+    ]
+
+
+def one_error_per_task(writes: Iterable[PendingWrite]) -> list[PendingWrite]:
+    """A task with an error keeps only that error (a resumed step runs it again)."""
+    writes = list(writes)
+    errors = {w.task_id: w for w in writes if w.channel == ERROR_CHANNEL}
+    return [w for w in writes if w.task_id not in errors] + list(errors.values())
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """What the rows of one task say.
+
+    Attributes:
+        task_id, node: the task.
+        writes: its real writes ``(channel, value)`` in write order (no markers, no error).
+        rows: all its rows, in index order (what a debugger shows as raw writes).
+        finished: it completed (a row at index >= 0), so a resumed step reuses ``writes``.
+        error: the stored error of its last failed attempt, or None.
+    """
+
+    task_id: str
+    node: str
+    writes: tuple[tuple[str, Any], ...]
+    rows: tuple[PendingWrite, ...]
+    finished: bool
+    error: Any
+
+    @property
+    def failed_then_finished(self) -> bool:
+        """It failed once and succeeded when the step was resumed."""
+        return self.finished and self.error is not None
+
+
+def task_outcomes(writes: Iterable[PendingWrite]) -> dict[str, TaskOutcome]:
+    """Task id -> :class:`TaskOutcome`, in the order the tasks first appear."""
+    rows: dict[str, list[PendingWrite]] = {}
+    for write in writes:
+        rows.setdefault(write.task_id, []).append(write)
+    outcomes = {}
+    for task_id, task_rows in rows.items():
+        ordered = sorted(task_rows, key=lambda w: w.idx)
+        finished = any(w.idx >= 0 for w in ordered)
+        error = next((w.value for w in ordered if w.channel == ERROR_CHANNEL), None)
+        outcomes[task_id] = TaskOutcome(
+            task_id=task_id,
+            node=ordered[0].task_name,
+            writes=tuple(
+                (w.channel, w.value) for w in ordered if w.idx >= 0 and w.channel not in (NO_WRITES, ERROR_CHANNEL)
+            ),
+            rows=tuple(ordered),
+            finished=finished,
+            error=error,
+        )
+    return outcomes
+
+
+def reuse_finished(tasks: Iterable[Task], saved: Iterable[PendingWrite]) -> list[Task]:
+    """Fill in the writes of ``tasks`` that finished in an earlier attempt of this step; return
+    the tasks that still have to run."""
+    outcomes = task_outcomes(saved)
+    to_run = []
+    for task in tasks:
+        outcome = outcomes.get(task.id)
+        if outcome is not None and outcome.finished:
+            task.writes = list(outcome.writes)
+        else:
+            to_run.append(task)
+    return to_run

@@ -1,0 +1,80 @@
+"""What a run takes from outside the step math: the clock, new ids, and a hook between steps.
+
+:class:`RunEnv` is the seam for the clock and id generation (tests pass fixed ones instead of
+patching module functions). :class:`StepHook` is called around every super-step: the debugger's
+live progress, and breakpoints and single-stepping, plug in there.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from engine.checkpoint.base import RunnableConfig, new_checkpoint_id, utc_now
+from engine.pregel.algo import Task
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+@dataclass(frozen=True)
+class RunEnv:
+    """The clock and id sources of a run.
+
+    Attributes:
+        now: the current time as ISO 8601 UTC text (a checkpoint's ``ts``).
+        checkpoint_id: a new, time-ordered checkpoint id (UUIDv7 text by default).
+        token: a random token (hex text) that keeps a replay's or an edit's task ids its own.
+    """
+
+    now: Callable[[], str] = utc_now
+    checkpoint_id: Callable[[], str] = new_checkpoint_id
+    token: Callable[[], str] = _token
+
+
+DEFAULT_ENV = RunEnv()
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """A super-step about to run: its number, the checkpoint it starts from, its tasks."""
+
+    step: int
+    checkpoint_config: RunnableConfig | None
+    tasks: tuple[Task, ...]
+
+
+@dataclass(frozen=True)
+class StepCommitted:
+    """A checkpoint just saved.
+
+    Attributes:
+        step: its step number.
+        source: ``"input"``, ``"loop"``, ``"fork"`` or ``"update"``.
+        config: the config naming it (``None`` without a checkpointer).
+        tasks: the tasks whose writes made it (empty for input, fork and update copies).
+        next: the names of the nodes the next super-step runs (empty: the run is done).
+        values: the state values at this checkpoint.
+    """
+
+    step: int
+    source: str
+    config: RunnableConfig | None
+    tasks: tuple[Task, ...]
+    next: tuple[str, ...]
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class StepHook(Protocol):
+    """Called by the run loop around each super-step (both methods may be plain or async).
+
+    ``before_step`` returns False to stop the run before the step (nothing of it runs; the run
+    ends as if paused there). ``after_step`` sees each checkpoint as it is saved.
+    """
+
+    def before_step(self, plan: StepPlan) -> Any: ...
+
+    def after_step(self, committed: StepCommitted) -> Any: ...

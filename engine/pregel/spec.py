@@ -1,0 +1,223 @@
+"""``GraphSpec``: the frozen description of a compiled graph that the run loop works from.
+
+``StateGraph.compile()`` makes one: the state's fields, the nodes with their call signature, the
+trigger channel of every node, the edges as trigger writes, and the conditional edges. The loop
+and the debugger depend on this, never on the public ``CompiledStateGraph`` facade, so the facade
+can import the loop without a cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
+from engine.constants import BRANCH_PREFIX, END, JOIN_PREFIX, START
+from engine.errors import InvalidUpdateError, UnknownNodeError
+from engine.graph.nodes import Branch, NodeSpec, call_arguments
+from engine.graph.schema import StateField, build_state, state_to_dict
+from engine.pregel.algo import Task
+
+
+def join_channel(starts: tuple[str, ...], end: str) -> str:
+    """The barrier channel of ``add_edge([a, b], end)``: ``join:a+b:end``."""
+    return f"{JOIN_PREFIX}{'+'.join(starts)}:{end}"
+
+
+async def call(fn: Any, arguments: tuple[tuple[Any, ...], dict[str, Any]], in_thread: bool) -> Any:
+    """Call a node or router; sync ones run in a worker thread when siblings run beside them."""
+    args, kwargs = arguments
+    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None)):
+        return await fn(*args, **kwargs)
+    result = await asyncio.to_thread(fn, *args, **kwargs) if in_thread else fn(*args, **kwargs)
+    return await result if inspect.isawaitable(result) else result
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    """A validated graph as data.
+
+    Attributes:
+        name: the graph's name (``compile(name=...)``, default ``"LangGraph"`` as in LangGraph).
+        state_schema: the state class (TypedDict, dataclass or Pydantic model).
+        fields: state key -> :class:`StateField` (type and reducer).
+        nodes: node name -> :class:`NodeSpec`.
+        triggers: node name (and ``START``) -> the channels whose new versions make it run.
+        fixed_edges: node -> ``[(channel, value), ...]`` written when it finishes (its static
+            edges; a join edge writes the node's name to the join's barrier channel).
+        branches: node -> its conditional edges.
+        join_edges: ``((start, ...), end)`` pairs of ``add_edge([a, b], end)``.
+    """
+
+    name: str
+    state_schema: Any
+    fields: Mapping[str, StateField]
+    nodes: Mapping[str, NodeSpec]
+    triggers: Mapping[str, tuple[str, ...]]
+    fixed_edges: Mapping[str, tuple[tuple[str, Any], ...]]
+    branches: Mapping[str, tuple[Branch, ...]]
+    join_edges: tuple[tuple[tuple[str, ...], str], ...]
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        name: str,
+        state_schema: Any,
+        fields: Mapping[str, StateField],
+        nodes: Mapping[str, NodeSpec],
+        edges: set[tuple[str, str]],
+        join_edges: set[tuple[tuple[str, ...], str]],
+        branches: list[Branch],
+    ) -> GraphSpec:
+        """Work out triggers and edge writes from a builder's parts (already validated)."""
+        triggers: dict[str, tuple[str, ...]] = {START: (START,)}
+        fixed: dict[str, list[tuple[str, Any]]] = {}
+        for node in nodes:
+            triggers[node] = (f"{BRANCH_PREFIX}{node}",)
+        for start, end in sorted(edges):
+            if end != END:
+                fixed.setdefault(start, []).append((f"{BRANCH_PREFIX}{end}", None))
+        joins = tuple(sorted((starts, end) for starts, end in join_edges if end != END))
+        for starts, end in joins:
+            channel = join_channel(starts, end)
+            triggers[end] += (channel,)
+            for start in starts:
+                fixed.setdefault(start, []).append((channel, start))
+        by_source: dict[str, list[Branch]] = {}
+        for branch in branches:
+            by_source.setdefault(branch.source, []).append(branch)
+        return cls(
+            name=name,
+            state_schema=state_schema,
+            fields=MappingProxyType(dict(fields)),
+            nodes=MappingProxyType(dict(nodes)),
+            triggers=MappingProxyType(triggers),
+            fixed_edges=MappingProxyType({k: tuple(v) for k, v in fixed.items()}),
+            branches=MappingProxyType({k: tuple(v) for k, v in by_source.items()}),
+            join_edges=joins,
+        )
+
+    @property
+    def state_keys(self) -> tuple[str, ...]:
+        return tuple(self.fields)
+
+    def new_channels(self) -> dict[str, BaseChannel]:
+        """Fresh channels: the state's, ``START``'s, one trigger per node, one barrier per join."""
+        channels: dict[str, BaseChannel] = {k: f.new_channel() for k, f in self.fields.items()}
+        channels[START] = EphemeralValue()
+        for name in self.nodes:
+            channels[f"{BRANCH_PREFIX}{name}"] = EphemeralValue()
+        for starts, end in self.join_edges:
+            channels[join_channel(starts, end)] = NamedBarrierValue(starts)
+        return channels
+
+    def restored_channels(self, values: Mapping[str, Any]) -> dict[str, BaseChannel]:
+        """Fresh channels holding a checkpoint's ``values`` (names the graph lacks are ignored)."""
+        channels = self.new_channels()
+        for name, value in values.items():
+            if name in channels:
+                channels[name].restore(value)
+        return channels
+
+    def state_values(self, channels: Mapping[str, BaseChannel]) -> dict[str, Any]:
+        """The state keys that have a value, as a dict."""
+        return {k: channels[k].value for k in self.fields if channels[k].is_available()}
+
+    def task_update(self, task: Task) -> dict[str, Any] | None:
+        """What ``task`` wrote to state keys (``None`` if nothing): a ``stream_mode="updates"`` chunk."""
+        update = {c: v for c, v in task.writes if c in self.fields}
+        return update or None
+
+    def keys_written(self, task: Task) -> list[str]:
+        return sorted({c for c, _ in task.writes if c in self.fields})
+
+    def update_writes(self, name: str, result: Any) -> list[tuple[str, Any]]:
+        """A node's return value as writes.
+
+        Raises:
+            InvalidUpdateError: ``result`` is not a dict (or dataclass / model), or has keys the
+                state does not have.
+        """
+        if result is None:
+            return []
+        try:
+            update = state_to_dict(result)
+        except TypeError:
+            raise InvalidUpdateError(
+                f"node {name!r} returned {type(result).__name__}; a node must return a dict of "
+                "state keys to update, or None"
+            ) from None
+        unknown = [k for k in update if k not in self.fields]
+        if unknown:
+            raise InvalidUpdateError(
+                f"node {name!r} returned key(s) {unknown} that are not in the state schema "
+                f"{getattr(self.state_schema, '__name__', '')} (keys: {list(self.fields)})"
+            )
+        return list(update.items())
+
+    async def run_task(
+        self, task: Task, channels: Mapping[str, BaseChannel], config: Any, in_thread: bool
+    ) -> list[tuple[str, Any]]:
+        """Run one task and return its writes: state updates, then the edges it takes."""
+        if task.name == START:
+            update = state_to_dict(channels[START].value)
+            writes = [(k, v) for k, v in update.items() if k in self.fields]
+        else:
+            node = self.nodes[task.name]
+            state = build_state(self.state_schema, self.state_values(channels))
+            result = await call(node.fn, call_arguments(node.config_arg, state, config), in_thread)
+            writes = self.update_writes(task.name, result)
+        return writes + await self.edge_writes(task.name, writes, channels, config, in_thread)
+
+    async def edge_writes(
+        self,
+        node: str,
+        writes: list[tuple[str, Any]],
+        channels: Mapping[str, BaseChannel],
+        config: Any,
+        in_thread: bool = False,
+    ) -> list[tuple[str, Any]]:
+        """The trigger writes of ``node``'s edges; its routers see the state with ``writes`` applied.
+
+        Raises:
+            UnknownNodeError: a router returned something that is not a destination.
+        """
+        edges = list(self.fixed_edges.get(node, ()))
+        branches = self.branches.get(node, ())
+        if branches:
+            fresh = {k: copy.copy(channels[k]) for k in self.fields}
+            for key, value in writes:
+                if key in fresh:
+                    fresh[key].update([value])
+            state = build_state(self.state_schema, self.state_values(fresh))
+            for branch in branches:
+                result = await call(branch.router, call_arguments(branch.config_arg, state, config), in_thread)
+                edges += [(f"{BRANCH_PREFIX}{d}", None) for d in self._destinations(branch, result)]
+        return edges
+
+    def _destinations(self, branch: Branch, result: Any) -> list[str]:
+        results = list(result) if isinstance(result, list | tuple) else [result]
+        destinations = []
+        for item in results:
+            if branch.path_map is not None:
+                if item not in branch.path_map:
+                    raise UnknownNodeError(
+                        f"the router of {branch.source!r} returned {item!r}, which is not one of "
+                        f"its destinations {sorted(map(str, branch.path_map))}"
+                    )
+                item = branch.path_map[item]
+            if item == END:
+                continue
+            if item not in self.nodes:
+                raise UnknownNodeError(
+                    f"the router of {branch.source!r} returned {item!r}, which is not a node "
+                    f"(nodes: {sorted(self.nodes)}, or END)"
+                )
+            destinations.append(item)
+        return destinations

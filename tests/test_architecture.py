@@ -1,0 +1,92 @@
+"""Design rules checked on the source: no import cycles, the engine (and its debugger core) never
+imports the UI, and the run loop depends on the graph's frozen description, not the facade."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("engine", "tui", "sample_graphs")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(path: Path, *, type_checking: bool = False) -> set[str]:
+    """Modules imported when ``path`` is imported: top-level imports, not those inside functions
+    (those run later, on purpose), and TYPE_CHECKING ones only if ``type_checking``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+
+    def visit(nodes: list[ast.stmt]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.If):
+                if type_checking or "TYPE_CHECKING" not in ast.unparse(node.test):
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+
+    visit(tree.body)
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    files = {_module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+    graph = {}
+    for name, path in files.items():
+        graph[name] = {m for m in _runtime_imports(path) if m in files and m != name}
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_there_are_no_import_cycles() -> None:
+    # A package's __init__ importing its own modules is not a cycle between modules.
+    graph = {m: {d for d in deps if not m.startswith(d + ".")} for m, deps in _graph().items()}
+    assert _cycle(graph) is None
+
+
+def test_the_checker_finds_a_cycle() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_engine_never_imports_the_ui() -> None:
+    for path in (ROOT / "engine").rglob("*.py"):
+        ui = {m for m in _runtime_imports(path) if m.split(".")[0] in ("tui", "textual")}
+        assert not ui, f"{path.relative_to(ROOT)} imports {sorted(ui)}"
+
+
+def test_the_run_loop_depends_on_the_graph_description_not_the_facade() -> None:
+    for name in ("loop", "execute", "commit", "spec", "pending", "runtime", "algo"):
+        imports = _runtime_imports(ROOT / "engine" / "pregel" / f"{name}.py", type_checking=True)
+        assert not {m for m in imports if m.startswith(("engine.graph.compiled", "engine.graph.state"))}, name
