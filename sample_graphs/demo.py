@@ -71,3 +71,10 @@ async def write_demo_database(path: str | Path, env: RunEnv = DEFAULT_ENV) -> li
         for thread_id, conversation in chat.CONVERSATIONS.items():
             await run(chat.graph, "chat", thread_id, conversation)
     return runs
+
+
+def demo_graphs() -> list:
+    """The sample graphs, loaded by name, to attach to the debugger (``retrace demo`` does)."""
+    from engine.debug.attach import load_graph
+
+    return [load_graph(ref) for ref in SAMPLE_GRAPHS.values()]

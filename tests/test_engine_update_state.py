@@ -148,3 +148,39 @@ async def test_stored_checkpoints_show_reducer_defaults_like_get_state(sqlite_sa
         stored = await sqlite_saver.reader.get_checkpoint("d", snapshot.config["configurable"]["checkpoint_id"])
         shown = {k: v for k, v in stored.channel_values.items() if k in snapshot.values}
         assert shown == snapshot.values
+
+
+class Typed(TypedDict):
+    count: int
+    label: str
+    tags: Annotated[list[str], operator.add]
+
+
+def typed_graph():
+    builder = StateGraph(Typed)
+    builder.add_node("bump", lambda s: {"count": s["count"] + 1})
+    builder.add_edge(START, "bump")
+    builder.add_edge("bump", END)
+    return builder.compile(checkpointer=InMemorySaver())
+
+
+async def test_an_update_that_does_not_fit_the_schema_is_refused_and_nothing_is_written() -> None:
+    graph = typed_graph()
+    config = {"configurable": {"thread_id": "typed"}}
+    await graph.ainvoke({"count": 1, "label": "a", "tags": []}, config)
+    before = [s.config async for s in graph.aget_state_history(config)]
+    with pytest.raises(InvalidUpdateError) as caught:
+        await graph.aupdate_state(config, {"count": "3", "label": 7}, as_node="bump")
+    message = str(caught.value)
+    assert "'count' expects int, got str '3'" in message
+    assert "'label' expects str, got int 7" in message
+    assert [s.config async for s in graph.aget_state_history(config)] == before
+
+
+async def test_an_update_that_fits_is_written_and_reducer_keys_take_what_their_reducer_takes() -> None:
+    graph = typed_graph()
+    config = {"configurable": {"thread_id": "typed-ok"}}
+    await graph.ainvoke({"count": 1, "label": "a", "tags": []}, config)
+    new_config = await graph.aupdate_state(config, {"count": 5, "tags": ["x"]}, as_node="bump")
+    state = await graph.aget_state(new_config)
+    assert state.values == {"count": 5, "label": "a", "tags": ["x"]}

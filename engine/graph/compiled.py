@@ -240,7 +240,9 @@ class CompiledStateGraph:
         Raises:
             ValueError: the graph has no checkpointer, or ``config`` has no thread_id.
             UnknownNodeError: ``as_node`` is not a node.
-            InvalidUpdateError: ``as_node`` is ambiguous, or ``values`` has unknown keys.
+            InvalidUpdateError: ``as_node`` is ambiguous, or ``values`` has unknown keys, or a
+                value does not fit its key's declared type (checked with pydantic, strict, on
+                keys without a reducer; LangGraph does not check): nothing is written.
         """
         self._require_saver()
         return await self.loop(config).update(values, as_node)

@@ -29,6 +29,7 @@ from engine.errors import (
     InvalidUpdateError,
     UnknownNodeError,
 )
+from engine.graph.validate import check_update_types
 from engine.pregel.algo import Task, apply_writes, next_version, prepare_next_tasks, task_id
 from engine.pregel.commit import Committer
 from engine.pregel.execute import execute
@@ -248,7 +249,9 @@ class SuperStepLoop:
 
         Raises:
             UnknownNodeError: ``as_node`` is not a node of the graph.
-            InvalidUpdateError: ``as_node`` is None and the last step ran several nodes (say which
+            InvalidUpdateError: ``values`` do not fit the state's declared types (nothing is
+                written; see :mod:`engine.graph.validate`), or
+                ``as_node`` is None and the last step ran several nodes (say which
                 one the update comes from), or ``values`` has keys the state does not have.
         """
         loaded = await self._load()
@@ -263,6 +266,7 @@ class SuperStepLoop:
         task = Task(task_id(f"{step_id}|update:{self.env.token()}", self.step + 1, node), node, pending)
         if values is not None:
             task.writes = self.spec.update_writes(node, values)
+            check_update_types(self.spec.fields, task.writes)
         task.writes += await self.spec.edge_writes(node, task.writes, self.channels, self.config)
         # The update is a step of its own, as in LangGraph 1.2.22 (checked side by side): the
         # tasks pending at this checkpoint are superseded, finished siblings of a failed step
@@ -288,14 +292,24 @@ class SuperStepLoop:
                     f"(nodes: {sorted(self.spec.nodes)}, or START)"
                 )
             return as_node
-        if not loaded or self.metadata.get("source") == "input":
-            return START  # nothing ran yet: the update stands for the input (as in LangGraph)
-        if len(self.spec.nodes) == 1:
-            return next(iter(self.spec.nodes))
-        last = list(self.metadata.get("writes") or {})
-        if len(last) == 1:
-            return last[0]
-        ran = f"the last step ran {sorted(last)}" if last else "no node ran in the last step"
-        raise InvalidUpdateError(
-            f"cannot tell which node this update comes from: {ran}; pass as_node=<node name>"
-        )
+        node = default_as_node(self.spec, self.metadata if loaded else None)
+        if node is None:
+            last = list(self.metadata.get("writes") or {})
+            ran = f"the last step ran {sorted(last)}" if last else "no node ran in the last step"
+            raise InvalidUpdateError(
+                f"cannot tell which node this update comes from: {ran}; pass as_node=<node name>"
+            )
+        return node
+
+
+def default_as_node(spec: GraphSpec, metadata: dict[str, Any] | None) -> str | None:
+    """The node an update with no ``as_node`` comes from, at a checkpoint with ``metadata``
+    (None: the thread has none), as LangGraph decides it: ``START`` before anything ran (an
+    empty thread, or a run's input checkpoint), the only node of a one-node graph, else the one
+    node that ran the last step; None when that is ambiguous (the caller must name one)."""
+    if metadata is None or metadata.get("source") == "input":
+        return START
+    if len(spec.nodes) == 1:
+        return next(iter(spec.nodes))
+    last = list(metadata.get("writes") or {})
+    return last[0] if len(last) == 1 else None

@@ -52,6 +52,9 @@ class GraphSpec:
             edges; a join edge writes the node's name to the join's barrier channel).
         branches: node -> its conditional edges.
         join_edges: ``((start, ...), end)`` pairs of ``add_edge([a, b], end)``.
+        edges: the static edges ``(start, end)`` as added, ``START`` and ``END`` included, sorted;
+            only for showing the graph. A join edge to ``END`` is here as one edge from each
+            start (nothing waits at ``END``, so the run loop drops it).
     """
 
     name: str
@@ -62,6 +65,7 @@ class GraphSpec:
     fixed_edges: Mapping[str, tuple[tuple[str, Any], ...]]
     branches: Mapping[str, tuple[Branch, ...]]
     join_edges: tuple[tuple[tuple[str, ...], str], ...]
+    edges: tuple[tuple[str, str], ...]
 
     @classmethod
     def build(
@@ -101,6 +105,7 @@ class GraphSpec:
             fixed_edges=MappingProxyType({k: tuple(v) for k, v in fixed.items()}),
             branches=MappingProxyType({k: tuple(v) for k, v in by_source.items()}),
             join_edges=joins,
+            edges=tuple(sorted({*edges, *((s, END) for starts, e in join_edges if e == END for s in starts)})),
         )
 
     @property

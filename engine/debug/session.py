@@ -1,0 +1,228 @@
+"""A debugging session: a checkpoint database with graphs attached, and the write actions.
+
+Reading needs no graph. Writing (edit, replay, continue) runs the attached graph's own code on
+the database, so it needs the graph that made the thread: each thread records its graph's name
+(``metadata["graph"]``, ``module:attr``) and the session matches it against the graphs the user
+attached (``--graph``). Nothing named in the database is ever imported.
+
+Writes go through a writer connection of their own, opened on the first write; the readers of
+the debugger see them on their next read. A database opened read-only (its folder cannot be
+written) gets no write actions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.checkpoint.base import RunnableConfig, checkpoint_config
+from engine.checkpoint.sqlite import AsyncSqliteSaver, CheckpointSummary
+from engine.debug.edit import EditError, EditPlan, edit_text, plan_edit
+from engine.errors import EngineError
+from engine.graph.compiled import CompiledStateGraph
+from engine.pregel.loop import default_as_node
+from engine.pregel.runtime import StepCommitted, StepPlan
+
+__all__ = ["DebugSession", "EditStart", "NoGraphError", "RunResult"]
+
+
+class NoGraphError(EngineError):
+    """A write action on a thread with no attached graph (or on a read-only database)."""
+
+
+@dataclass(frozen=True)
+class EditStart:
+    """What the editor needs: the text to start from, the nodes the edit may come from
+    (``as_node`` choices, START included where it makes sense), and the default (None: the
+    person must choose)."""
+
+    text: str
+    values: dict[str, Any]
+    as_node_choices: tuple[str, ...]
+    default_as_node: str | None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished replay or continue: the config of its last checkpoint, how many it wrote,
+    and the error that stopped it (None: it ran to the end)."""
+
+    last: RunnableConfig | None
+    checkpoints: int
+    error: BaseException | None
+
+
+class _Progress:
+    def __init__(self, on_step: Callable[[StepCommitted], Awaitable[None] | None] | None) -> None:
+        self.on_step = on_step
+        self.last: RunnableConfig | None = None
+        self.count = 0
+
+    def before_step(self, plan: StepPlan) -> bool:
+        return True
+
+    async def after_step(self, committed: StepCommitted) -> None:
+        self.last = committed.config
+        self.count += 1
+        if self.on_step is not None:
+            result = self.on_step(committed)
+            if asyncio.iscoroutine(result):
+                await result
+
+
+class DebugSession:
+    """The write side of the debugger on the database at ``path``.
+
+    Args:
+        path: the checkpoint database (already checked by the reader).
+        graphs: attached graphs; each is matched by its ``graph_ref`` (``module:attr``).
+        read_only: why the database cannot be written (None: it can).
+    """
+
+    def __init__(
+        self, path: str | Path, graphs: Iterable[CompiledStateGraph] = (), *, read_only: str | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.graphs: dict[str, CompiledStateGraph] = {}
+        for graph in graphs:
+            self.graphs[graph.graph_ref or graph.name] = graph
+        self.read_only = read_only
+        self._saver: AsyncSqliteSaver | None = None
+        self._lock = asyncio.Lock()
+
+    def graph_for(self, checkpoint: CheckpointSummary) -> CompiledStateGraph | None:
+        """The attached graph that made ``checkpoint``'s thread: the one its metadata names; a
+        thread that names none (written before retrace recorded it) gets the only attached graph
+        that has every node its checkpoints ran."""
+        ref = checkpoint.metadata.get("graph")
+        if isinstance(ref, str):
+            return self.graphs.get(ref)
+        fits = [g for g in self.graphs.values() if set(checkpoint.writes) <= set(g.spec.nodes)]
+        return fits[0] if len(fits) == 1 else None
+
+    def why_not(self, checkpoint: CheckpointSummary) -> str | None:
+        """Why write actions are off at ``checkpoint`` (None: they are on), and how to turn them on."""
+        if self.read_only:
+            return f"this database is open read-only ({self.read_only}): edit, replay and continue are off"
+        if self.graph_for(checkpoint) is not None:
+            return None
+        ref = checkpoint.metadata.get("graph")
+        if isinstance(ref, str):
+            return (
+                f"no graph attached for this thread: it was run by {ref}; "
+                f"open with  retrace open PATH --graph {ref}  to edit, replay and continue"
+            )
+        return (
+            "no graph attached for this thread (it did not record which graph ran it); "
+            "open with  retrace open PATH --graph module:attr  to edit, replay and continue"
+        )
+
+    def _graph(self, checkpoint: CheckpointSummary) -> CompiledStateGraph:
+        reason = self.why_not(checkpoint)
+        if reason is not None:
+            raise NoGraphError(reason)
+        graph = self.graph_for(checkpoint)
+        assert graph is not None
+        return graph
+
+    async def _bound(self, checkpoint: CheckpointSummary) -> CompiledStateGraph:
+        """The thread's graph, saving to this database."""
+        graph = self._graph(checkpoint)
+        async with self._lock:
+            if self._saver is None:
+                self._saver = await AsyncSqliteSaver.open(self.path)
+        return graph.with_checkpointer(self._saver)
+
+    @staticmethod
+    def _config(checkpoint: CheckpointSummary) -> RunnableConfig:
+        return checkpoint_config(checkpoint.thread_id, checkpoint.checkpoint_ns, checkpoint.checkpoint_id)
+
+    async def start_edit(self, checkpoint: CheckpointSummary) -> EditStart:
+        """The state at ``checkpoint`` as JSON to edit, read strictly through the thread's graph.
+
+        Raises:
+            NoGraphError: write actions are off (see :meth:`why_not`).
+            EditError: the state holds a value that cannot be read back exactly (it could only
+                be saved back as something else).
+            CheckpointStoreError: the database cannot be read.
+        """
+        graph = await self._bound(checkpoint)
+        try:
+            state = await graph.aget_state(self._config(checkpoint))
+        except EngineError as exc:
+            raise EditError(
+                f"this checkpoint's state cannot be read exactly ({exc}); retrace will not edit "
+                "it, since saving would replace what it could not read"
+            ) from None
+        nodes = tuple(graph.spec.nodes)
+        default = default_as_node(graph.spec, dict(checkpoint.metadata))
+        choices = ("__start__", *nodes) if checkpoint.source == "input" else nodes
+        assert graph.checkpointer is not None
+        return EditStart(edit_text(state.values, graph.checkpointer.serde), state.values, choices, default)
+
+    async def edit(
+        self, checkpoint: CheckpointSummary, start: EditStart, text: str, as_node: str | None
+    ) -> RunnableConfig:
+        """Save the edited ``text`` as a new checkpoint (source ``update``) on top of
+        ``checkpoint``, as if ``as_node`` had written it; return the new checkpoint's config.
+
+        Same as LangGraph's ``update_state``, with the whole-value edit turned into reducer
+        writes by :func:`engine.debug.edit.plan_edit`.
+
+        Raises:
+            NoGraphError: write actions are off.
+            EditError: the text cannot be saved (nothing is written): see ``plan_edit``, or
+                ``as_node`` is needed and missing, or the graph refuses the update.
+        """
+        graph = await self._bound(checkpoint)
+        assert graph.checkpointer is not None
+        plan: EditPlan = plan_edit(graph.spec.fields, start.values, text, graph.checkpointer.serde)
+        node = as_node or start.default_as_node
+        if node is None:
+            raise EditError(f"say which node this edit comes from (one of: {', '.join(start.as_node_choices)})")
+        try:
+            return await graph.aupdate_state(self._config(checkpoint), plan.update, as_node=node)
+        except EngineError as exc:
+            raise EditError(str(exc)) from None
+
+    async def run_from(
+        self,
+        checkpoint: CheckpointSummary,
+        *,
+        resume: bool = False,
+        on_step: Callable[[StepCommitted], Awaitable[None] | None] | None = None,
+    ) -> RunResult:
+        """Run the thread's graph on from ``checkpoint``; ``on_step`` sees each checkpoint as
+        it is saved.
+
+        ``resume`` (the thread's newest checkpoint, left unfinished) resumes it as
+        ``ainvoke(None, thread)`` does, reusing what finished tasks wrote. Otherwise this is a
+        replay, as LangGraph's ``ainvoke(None, config_with_checkpoint_id)``: from a run's
+        checkpoint it first writes a ``fork`` copy, then runs on; from an edit it runs on
+        directly. A failure is returned in ``RunResult.error`` (and recorded on the thread),
+        not raised.
+
+        Raises:
+            NoGraphError: write actions are off.
+        """
+        graph = await self._bound(checkpoint)
+        config = self._config(checkpoint)
+        if resume:
+            config = {"configurable": {"thread_id": checkpoint.thread_id, "checkpoint_ns": checkpoint.checkpoint_ns}}
+        progress = _Progress(on_step)
+        error: BaseException | None = None
+        try:
+            async for _ in graph.loop(config, hook=progress).run(None):
+                pass
+        except Exception as exc:  # noqa: BLE001 - the graph's own failure is the result to show
+            error = exc
+        return RunResult(progress.last, progress.count, error)
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._saver is not None:
+                await self._saver.close()
+                self._saver = None
