@@ -75,7 +75,7 @@ async def test_a_damaged_checkpoint_is_marked_in_the_history_and_explained(demo:
         await settle(pilot)
         await open_thread(pilot, "calc-add")
         history = app.screen.query_one(HistoryTable)
-        sources = column(history, 1)
+        sources = column(history, 2)
         assert sum(s.startswith("⚠") for s in sources) == 1 and len(sources) > 2
         await press(pilot, "2")
         history.move_cursor(row=next(i for i, s in enumerate(sources) if s.startswith("⚠")))

@@ -145,7 +145,7 @@ async def test_a_late_highlight_of_the_previous_threads_row_reads_nothing(tmp_pa
     app = RetraceApp(path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        stale_row = app.screen.query_one(HistoryTable).items[1]  # run-b's, the thread shown first
+        stale_row = app.screen.query_one(HistoryTable).checkpoints[1]  # run-b's, the thread shown first
         await press(pilot, "j")  # now run-a
         app.screen.post_message(CheckpointHighlighted(stale_row))
         await settle(pilot)

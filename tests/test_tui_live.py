@@ -51,7 +51,7 @@ async def test_r_reloads_what_another_process_wrote(tmp_path: Path) -> None:
         await open_thread(pilot, "first")
         await press(pilot, "left_square_bracket")
         history = app.screen.query_one(HistoryTable)
-        chosen, rows = history.current.checkpoint_id, history.row_count
+        chosen, rows = history.current_checkpoint.checkpoint_id, history.row_count
 
         await run("first")  # another process goes on with the thread and starts a new one
         await run("third")
@@ -59,8 +59,8 @@ async def test_r_reloads_what_another_process_wrote(tmp_path: Path) -> None:
         threads = app.screen.query_one(ThreadsTable)
         assert column(threads, 1) == ["third", "first", "second"]
         assert threads.current.thread_id == "first"  # the selection stays where it was
-        assert history.row_count > rows and history.current.checkpoint_id == chosen
-        assert f"step {history.current.step}" in state_of(app)[0]
+        assert history.row_count > rows and history.current_checkpoint.checkpoint_id == chosen
+        assert f"step {history.current_checkpoint.step}" in state_of(app)[0]
         assert "3 threads · 1 new thread, 6 new checkpoints" in screen_text(app)
         assert app.screen.query_one("#threads-pane").border_title == "Threads (3)"
 

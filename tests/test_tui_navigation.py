@@ -50,11 +50,11 @@ async def test_selecting_a_thread_shows_its_history_newest_first(demo_db: Path) 
         await settle(pilot)
         await open_thread(pilot, "calc-add")
         history = app.screen.query_one(HistoryTable)
-        assert column(history, 0) == ["3", "2", "1", "0", "-1"]
-        assert column(history, 1) == ["loop", "loop", "loop", "loop", "input"]
+        assert column(history, 1) == ["3", "2", "1", "0", "-1"]
+        assert column(history, 2) == ["loop", "loop", "loop", "loop", "input"]
         # The input checkpoint's "(input)" is dimmed, so it does not read as a node named input.
-        assert column(history, 2) == ["agent", "tools", "agent", "__start__", "(input)"]
-        assert history.get_row_at(4)[2].style != history.get_row_at(0)[2].style
+        assert column(history, 3) == ["agent", "tools", "agent", "__start__", "(input)"]
+        assert history.get_row_at(4)[3].style != history.get_row_at(0)[3].style
         assert history.cursor_row == 0
         header, labels = state_of(app)
         assert "step 3" in header
@@ -98,7 +98,7 @@ async def test_tab_moves_between_panes(demo_db: Path) -> None:
         await press(pilot, "tab")
         assert app.focused is screen.query_one(StateTree)
         footer = screen_text(app).splitlines()[-1]  # the footer follows focus
-        assert "View value" in footer and "Fold" in footer and "Older" in footer
+        assert "View value" in footer and "Fold" in footer and "Parent" in footer
         await press(pilot, "shift+tab", "shift+tab")
         assert app.focused is screen.query_one(ThreadsTable)
         await pilot.click(HistoryTable, offset=(3, 3))  # the mouse works too
@@ -150,7 +150,7 @@ async def test_history_and_threads_load_in_pages(demo_db: Path, monkeypatch: pyt
         history = app.screen.query_one(HistoryTable)
         assert history.row_count == 4
         await press(pilot, *["left_square_bracket"] * 9)
-        assert column(history, 0) == ["8", "7", "6", "5", "4", "3", "2", "1", "0", "-1"]
+        assert column(history, 1) == ["8", "7", "6", "5", "4", "3", "2", "1", "0", "-1"]
         assert history.cursor_row == 9
         assert "step -1" in state_of(app)[0]
         await press(pilot, "1", "end")
@@ -167,11 +167,21 @@ async def test_help_lists_every_binding_from_the_binding_data(demo_db: Path) -> 
         await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpDialog)
         table = app.screen.query_one(DataTable)
-        rows = set(zip(column(table, 0), column(table, 1), strict=True))
-        for cls in (RetraceApp, DebuggerScreen, ThreadsTable, HistoryTable, StateTree, ValueViewer):
-            for binding in bindings_of(cls):
-                assert (app.get_key_display(binding), binding.tooltip or binding.description) in rows
-        keys = set(column(table, 0))
+        cells = list(zip(column(table, 0), column(table, 1), strict=True))
+        shown = {where: rows for where, rows in app.screen.shown}
+        assert len(cells) == sum(1 + len(rows) for rows in shown.values())  # a heading, then its rows
+        parts = [("everywhere", RetraceApp), ("debugger", DebuggerScreen), ("threads pane", ThreadsTable)]
+        parts += [("history pane", HistoryTable), ("state pane", StateTree), ("value viewer", ValueViewer)]
+        for where, cls in parts:
+            bindings = bindings_of(cls)
+            for binding in bindings:
+                # One row per action: all its keys, and the first tooltip of its bindings.
+                group = [b for b in bindings if b.action == binding.action]
+                keys = ", ".join(dict.fromkeys(app.get_key_display(b) for b in group))
+                text = next((b.tooltip for b in group if b.tooltip), group[0].description)
+                assert (keys, text) in cells
+                assert (keys, text) in {(", ".join(row.keys), row.text) for row in shown[where]}
+        keys = {key for cell in column(table, 0) for key in cell.split(", ")}
         assert {"[", "]", "i", "q", "?", "j", "k", "tab", "v"} <= keys
         await press(pilot, "escape")
         assert isinstance(app.screen, DebuggerScreen)
@@ -181,8 +191,9 @@ async def test_help_scrolls_with_the_keys_its_hint_names(demo_db: Path) -> None:
     app = RetraceApp(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await press(pilot, "question_mark")
+        await press(pilot, "question_mark", "enter")  # from the filter to the list
         table = app.screen.query_one(DataTable)
+        assert app.focused is table
 
         async def scroll_after(key: str) -> float:
             await press(pilot, key)
@@ -194,7 +205,8 @@ async def test_help_scrolls_with_the_keys_its_hint_names(demo_db: Path) -> None:
         assert await scroll_after("home") == 0
         assert await scroll_after("pagedown") > 2
         assert await scroll_after("pageup") == 0
-        assert "j/k, arrows" in screen_text(app)
+        text = " ".join(screen_text(app).split())
+        assert "arrows, page up/down to scroll" in text and "(j/k, home/end;" in text
 
 
 async def test_help_lists_the_command_palette(demo_db: Path) -> None:
@@ -216,15 +228,15 @@ async def test_command_palette_offers_the_main_actions(demo_db: Path) -> None:
             "Focus the threads pane",
             "Focus the history pane",
             "Focus the state pane",
-            "Previous (older) checkpoint",
-            "Next (newer) checkpoint",
+            "The parent checkpoint (older, along this branch)",
+            "The child checkpoint on this branch (newer)",
             "Show or hide internal channels (__start__, branch:to:*, join:*)",
             "Show every key binding",
             "Quit retrace",
         } <= names
-        hits = [hit async for hit in provider.search("older checkpoint")]
+        hits = [hit async for hit in provider.search("parent checkpoint")]
         best = max(hits, key=lambda hit: hit.score)
-        assert best.text == "Previous (older) checkpoint"
+        assert best.text == "The parent checkpoint (older, along this branch)"
         await best.command()
         await settle(pilot)
         assert app.screen.query_one(HistoryTable).cursor_row == 1

@@ -128,7 +128,7 @@ async def test_an_edited_checkpoint_says_it_was_set_by_hand(tmp_path: Path) -> N
         header = state_of(app)[0]
         assert "edited state set by hand, as if shout had written it" in header
         assert "not run since" not in header  # shout leads to END: nothing is left to run
-        assert column(app.screen.query_one(HistoryTable), 1)[0] == "update"
+        assert column(app.screen.query_one(HistoryTable), 2)[0] == "update"
 
 
 async def test_an_edit_that_leaves_work_says_how_to_go_on(tmp_path: Path) -> None:

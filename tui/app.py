@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,6 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from engine.checkpoint.sqlite import CheckpointReader
+from engine.debug.session import DebugSession
+from engine.graph.compiled import CompiledStateGraph
 from engine.errors import CheckpointStoreError
 from tui.commands import RetraceCommands
 from tui.dialogs.help import HelpDialog
@@ -21,7 +24,7 @@ from tui.keys import bindings_of
 from tui.messages import DatabaseFailed, DatabaseOpened, ReaderReopened
 from tui.safe_text import escape_control
 from tui.screens.debugger import DebuggerScreen
-from tui.screens.debugger_text import OPENED_AS
+from tui.screens.debugger_text import OPENED_AS, READ_ONLY_REASONS
 from tui.screens.open_error import OpenErrorScreen
 
 
@@ -40,9 +43,12 @@ class RetraceApp(Guarded, App[None]):
         ),
     ]
 
-    def __init__(self, db_path: str | Path) -> None:
+    def __init__(self, db_path: str | Path, graphs: Sequence[CompiledStateGraph] = ()) -> None:
         super().__init__()
         self.db_path = Path(db_path)
+        self.graphs = list(graphs)
+        """Attached graphs (``--graph``): write actions run them on this database."""
+        self.session: DebugSession | None = None
         self.reader: CheckpointReader | None = None
         """The reader the screens use, closed on exit."""
         self.sub_title = escape_control(str(db_path))
@@ -68,7 +74,9 @@ class RetraceApp(Guarded, App[None]):
 
     def on_database_opened(self, message: DatabaseOpened) -> None:
         self.reader = message.reader
-        self.push_screen(DebuggerScreen(message.reader))
+        read_only = READ_ONLY_REASONS.get(message.reader.how)
+        self.session = DebugSession(self.db_path, self.graphs, read_only=read_only)
+        self.push_screen(DebuggerScreen(message.reader, self.session))
         if message.reader.how in OPENED_AS:
             self.notify(OPENED_AS[message.reader.how], title="Read-only directory", timeout=10)
 
@@ -83,6 +91,8 @@ class RetraceApp(Guarded, App[None]):
         if self.reader is not None:
             await self.reader.close()
             self.reader = None
+        if self.session is not None:
+            await self.session.close()
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Save an SVG of the screen into ``path``, else the Downloads folder if there is one,

@@ -11,7 +11,7 @@ import dataclasses
 import json
 import sys
 import textwrap
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -76,10 +76,10 @@ async def _read(path: Path, query: Callable[[CheckpointReader], Awaitable[T]]) -
         return await query(reader)
 
 
-def _open_debugger(path: Path) -> None:
+def _open_debugger(path: Path, graphs: Sequence[Any] = ()) -> None:
     from tui.app import RetraceApp
 
-    app = RetraceApp(path)
+    app = RetraceApp(path, graphs)
     app.run()
     if app.return_code:  # the app died (Textual printed why): say so with the exit code too
         sys.exit(app.return_code)
@@ -150,15 +150,34 @@ def demo(db: Path, no_open: bool) -> None:
             click.echo(textwrap.indent(textwrap.fill(escape_control(r.error), width=96), "    "))
     click.echo(f"{len(runs)} threads in {escape_control(str(db))}")
     if not no_open:
-        _open_debugger(db)
+        from sample_graphs.demo import demo_graphs
+
+        _open_debugger(db, demo_graphs())
+
+
+def _load_graphs(refs: Sequence[str]) -> list[Any]:
+    from engine.debug.attach import GraphLoadError, load_graph
+
+    try:
+        return [load_graph(ref) for ref in refs]
+    except GraphLoadError as exc:
+        fail(str(exc))
 
 
 @main.command(name="open")
 @click.argument("path", type=click.Path(path_type=Path))
-def open_command(path: Path) -> None:
-    """Open the debugger on an existing checkpoint database."""
+@click.option("--graph", "graph_refs", multiple=True, metavar="MODULE:ATTR",
+              help="Attach a graph (repeatable) so edit, replay and continue can run it; each "
+                   "thread is matched by the graph name it recorded.")
+def open_command(path: Path, graph_refs: tuple[str, ...]) -> None:
+    """Open the debugger on an existing checkpoint database.
+
+    Without --graph the debugger only reads. Nothing named in the database is ever imported:
+    only the graphs you name here run.
+    """
+    graphs = _load_graphs(graph_refs)
     run(lambda: _read(path, lambda r: r.list_threads(limit=1)))
-    _open_debugger(path)
+    _open_debugger(path, graphs)
 
 
 def _when(iso: str) -> str:
@@ -335,3 +354,9 @@ def diff(path: Path, thread: str, from_ref: str | None, to_ref: str | None, as_j
     click.echo(escape_control(f"to   {after.checkpoint_id} (step {after.step}, {after.source})"))
     for line in diff_text(changes, written_by):
         click.echo(line)
+
+
+# Commands that live in modules of their own (each imports this module's helpers lazily).
+from tui.cli_graph import graph_command  # noqa: E402
+
+main.add_command(graph_command)

@@ -62,7 +62,8 @@ def show_data(detail: CheckpointDetail, step_writes: list[PendingWrite] | None) 
     }
 
 
-def _change_text(change: ValueChange) -> list[str]:
+def change_lines(change: ValueChange) -> list[str]:
+    """One change of a channel as indented lines (not yet neutralised)."""
     where = _path(change.path) or "(the value)"
     if change.text_diff:
         return [f"    {where}: text changed", *(f"      {line}" for line in change.text_diff[:40])]
@@ -84,7 +85,7 @@ def diff_text(diff: StateDiff, written_by: dict[str, list[str]]) -> list[str]:
         by = f"  (written by {', '.join(writers)})" if writers else ""
         lines.append(f"{marks[channel.status]} {channel.channel}: {channel.summary}{by}")
         for change in channel.changes:
-            lines += _change_text(change)
+            lines += change_lines(change)
         if channel.more:
             lines.append(f"    … and {channel.more:,} more changes")
     lines.append(f"{diff.unchanged} channel{'s' * (diff.unchanged != 1)} unchanged")

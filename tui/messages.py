@@ -129,3 +129,40 @@ class GoToThreadRequested(Message):
     """The palette's ``Go to thread <id>``: select that (loaded) thread and focus its history."""
 
     thread_id: str
+
+
+@dataclass
+class DiffLoaded(Message):
+    """The diff of ``before`` -> ``after`` (checkpoint ids), drawn as ``text`` for the Diff tab."""
+
+    before_id: str
+    after_id: str
+    text: Any
+
+
+@dataclass
+class RunProgress(Message):
+    """A replay or continue saved a checkpoint: ``line`` says which (step, source, nodes)."""
+
+    thread_id: str
+    checkpoint_id: str | None
+    line: str
+
+
+@dataclass
+class RunFinished(Message):
+    """A replay or continue ended: ``last`` is its newest checkpoint's id (None: it wrote
+    none), ``error`` what stopped it (None: it ran to the end)."""
+
+    thread_id: str
+    last: str | None
+    checkpoints: int
+    error: BaseException | None
+
+
+@dataclass
+class EditSaved(Message):
+    """An edit was saved as checkpoint ``checkpoint_id`` of ``thread_id``: select it."""
+
+    thread_id: str
+    checkpoint_id: str

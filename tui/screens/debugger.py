@@ -16,11 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
+from engine.debug.lineage import head_of, parent_chain
+from engine.debug.session import DebugSession
 from tui.commands import ThreadCommands
+from tui.dialogs.edit_state import EditStateDialog
 from tui.dialogs.value_viewer import ValueViewer
 from tui.guard import Guarded
 from tui.keys import bindings_of
@@ -38,17 +41,21 @@ from tui.messages import (
 )
 from tui.safe_text import escape_control, literal
 from tui.screens.debugger_text import NO_THREADS, STATE_KEYS, describe_reload
-from tui.screens.reads import READS, DebuggerReads
+from tui.detail_text import metadata_text, writes_text
+from tui.screens.actions import DebuggerActions
+from tui.screens.reads import READS
 from tui.thread_status import describe_error, failed_after
 from tui.widgets.checkpoint_header import CheckpointHeader
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.state_tree import StateTree
 from tui.widgets.state_view import StateView
+from tui.widgets.text_tab import TextTab
 from tui.widgets.threads_table import ThreadsTable
 
 
-class DebuggerScreen(Guarded, DebuggerReads):
-    """Three panes: threads (top left), history (bottom left), state (right)."""
+class DebuggerScreen(Guarded, DebuggerActions):
+    """Three panes: threads (top left), history (bottom left), and the selected checkpoint
+    (right: State, Diff, Writes and Metadata tabs)."""
 
     COMMANDS: ClassVar[set[type[Provider]]] = {ThreadCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
@@ -58,12 +65,17 @@ class DebuggerScreen(Guarded, DebuggerReads):
         Binding(
             "left_square_bracket",
             "older",
-            "Older",
-            tooltip="Previous (older) checkpoint",
+            "Parent",
+            tooltip="The parent checkpoint (older, along this branch)",
             id="checkpoint.older",
         ),
         Binding(
-            "right_square_bracket", "newer", "Newer", tooltip="Next (newer) checkpoint", id="checkpoint.newer"
+            "right_square_bracket",
+            "newer",
+            "Child",
+            tooltip="The child checkpoint on this branch (newer)",
+            show=False,  # "[ Parent  ] Child" in the footer reads as a bracketed "[ Parent ]"
+            id="checkpoint.newer",
         ),
         Binding(
             "r",
@@ -103,14 +115,21 @@ class DebuggerScreen(Guarded, DebuggerReads):
     def help_sections(cls) -> list[tuple[str, list[Binding]]]:
         """What ``?`` lists after the app's bindings: this screen's, its panes', the value viewer's."""
         parts = [("debugger", cls), ("threads pane", ThreadsTable), ("history pane", HistoryTable)]
-        parts += [("state pane", StateTree), ("value viewer", ValueViewer)]
+        parts += [("state pane", StateTree), ("detail tabs", TextTab), ("value viewer", ValueViewer)]
+        parts += [("state editor", EditStateDialog)]
         return [(where, bindings_of(part)) for where, part in parts]
 
-    def __init__(self, reader: CheckpointReader) -> None:
+    def __init__(self, reader: CheckpointReader, session: DebugSession | None = None) -> None:
         super().__init__(reader)
+        self.session = session or DebugSession(reader.path or "", read_only="no file")
         self.thread: ThreadSummary | None = None
         self.checkpoint_id: str | None = None
         """The checkpoint the state pane shows or is loading."""
+        self.branch_head: CheckpointSummary | None = None
+        """The head of the branch ``[`` and ``]`` move along."""
+        self._branch_move: str | None = None
+        self._want_parent: str | None = None
+        self._reload_again = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -122,10 +141,19 @@ class DebuggerScreen(Guarded, DebuggerReads):
                 with Vertical(id="history-pane", classes="pane"):
                     yield Static(classes="notice")
                     yield HistoryTable(id="history")
+                    yield Static(id="run-log")
             with Vertical(id="state-pane", classes="pane"):
                 yield CheckpointHeader(id="checkpoint-header")
                 yield Static(classes="notice")
-                yield StateTree(id="state")
+                with TabbedContent(id="detail", initial="state"):
+                    with TabPane("State", id="state"):
+                        yield StateTree(id="state-tree")
+                    with TabPane("Diff", id="diff"):
+                        yield TextTab(id="diff-text")
+                    with TabPane("Writes", id="writes"):
+                        yield TextTab(id="writes-text")
+                    with TabPane("Metadata", id="metadata"):
+                        yield TextTab(id="metadata-text")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -140,6 +168,9 @@ class DebuggerScreen(Guarded, DebuggerReads):
         self.query_one(ThreadsTable).begin()
         self.query_one(HistoryTable).begin()
         self.query_one(ThreadsTable).focus()
+        self.query_one("#run-log", Static).display = False
+        # Tabs switch with s / d / w / M; tab (the key) moves between panes, not onto the tab bar.
+        self.query_one("#detail ContentTabs").can_focus = False
         self.load_threads(0)
 
     def notice(self, pane: str, text: str | None) -> None:
@@ -152,6 +183,8 @@ class DebuggerScreen(Guarded, DebuggerReads):
         """The one place a failed read becomes an error the user sees (never a traceback)."""
         if event.state != WorkerState.ERROR:
             return
+        if event.worker.group == "run":
+            self.running = False
         error = event.worker.error
         message = "unknown error" if error is None else str(error) or type(error).__name__
         if error is not None:
@@ -182,10 +215,12 @@ class DebuggerScreen(Guarded, DebuggerReads):
         table = self.query_one(HistoryTable)
         if self.thread is None or message.thread_id != self.thread.thread_id:
             return  # the user moved on to another thread
-        if message.before != (table.items[-1].checkpoint_id if table.items else None):
+        if message.before != (table.items[-1].checkpoint.checkpoint_id if table.items else None):
             return  # a page read before a reload
-        table.add_page(message.checkpoints, complete=message.complete)
+        table.add_checkpoints(message.checkpoints, complete=message.complete)
         self._history_shown()
+        if self._want_parent is not None and table.select_checkpoint(self._want_parent):
+            self._branch_move, self._want_parent = self._want_parent, None
 
     def _history_shown(self) -> None:
         if self.query_one(HistoryTable).items or self.thread is None:
@@ -206,6 +241,10 @@ class DebuggerScreen(Guarded, DebuggerReads):
         error = message.thread.error if failed_after(message.thread, summary) else None
         view = StateView(message.detail, message.step_writes, message.next_writes, error=error)
         self.query_one(StateTree).show_state(view)
+        writes = self.query_one("#writes-text", TextTab)
+        writes.show(writes_text(message.step_writes, summary, writes.styles_by_role()))
+        metadata = self.query_one("#metadata-text", TextTab)
+        metadata.show(metadata_text(summary, metadata.styles_by_role()))
 
     def on_reloaded(self, message: Reloaded) -> None:
         threads = self.query_one(ThreadsTable)
@@ -219,15 +258,20 @@ class DebuggerScreen(Guarded, DebuggerReads):
         if fresh is not None and message.thread_id == selected:
             self.thread = fresh  # its status or latest checkpoint may have changed
             history = self.query_one(HistoryTable)
-            history.replace(
+            history.thread = fresh
+            history.replace_checkpoints(
                 message.checkpoints,
                 complete=message.history_complete,
                 keep=lambda c: c.checkpoint_id == self.checkpoint_id,
             )
             self._history_shown()
-            if history.current is not None:
-                self._show_checkpoint(history.current)
-        self.notify(summary, title="Reloaded", timeout=4)
+            if history.current_checkpoint is not None:
+                self._show_checkpoint(history.current_checkpoint)
+        if self._reload_again:
+            self._reload_again = False
+            self.action_reload()
+        elif not self.running:
+            self.notify(summary, title="Reloaded", timeout=4)
 
     # Requests from the panes.
 
@@ -236,8 +280,9 @@ class DebuggerScreen(Guarded, DebuggerReads):
             return
         self.thread = message.thread
         self.checkpoint_id = None
+        self.branch_head = None
         history = self.query_one(HistoryTable)
-        history.begin_thread(message.thread.thread_id)
+        history.begin_thread(message.thread)
         title = literal(f"History of {message.thread.thread_id}")
         self.query_one("#history-pane").border_title = title
         self.notice("history-pane", "Loading checkpoints…")
@@ -249,6 +294,9 @@ class DebuggerScreen(Guarded, DebuggerReads):
     def on_checkpoint_highlighted(self, message: CheckpointHighlighted) -> None:
         if self.thread is None or message.checkpoint.thread_id != self.thread.thread_id:
             return  # a row of the thread shown before (its message arrived after the switch)
+        if self._branch_move != message.checkpoint.checkpoint_id or self.branch_head is None:
+            self.branch_head = head_of(self.query_one(HistoryTable).checkpoints, message.checkpoint)
+        self._branch_move = None
         if message.checkpoint.checkpoint_id != self.checkpoint_id:
             self._show_checkpoint(message.checkpoint)
 
@@ -258,6 +306,7 @@ class DebuggerScreen(Guarded, DebuggerReads):
         self.query_one("#state-pane").border_title = literal(f"State at step {checkpoint.step}")
         self.query_one(CheckpointHeader).show_checkpoint(self.thread, checkpoint)
         self.load_checkpoint(self.thread, checkpoint.checkpoint_id)
+        self.refresh_diff()
 
     def on_more_threads_wanted(self, message: MoreThreadsWanted) -> None:
         self.load_threads(message.offset)
@@ -272,9 +321,28 @@ class DebuggerScreen(Guarded, DebuggerReads):
 
     # Actions.
 
+    # What the actions mixin asks of the screen.
+
+    def selected(self) -> CheckpointSummary | None:
+        return self.query_one(HistoryTable).current_checkpoint
+
+    def known(self) -> dict[str, CheckpointSummary]:
+        known = {c.checkpoint_id: c for c in self.query_one(HistoryTable).checkpoints}
+        if self.marked is not None:
+            known.setdefault(self.marked.checkpoint_id, self.marked)
+        return known
+
+    def select_after_reload(self, checkpoint_id: str | None) -> None:
+        """Read the database again (a write action added checkpoints), then select ``checkpoint_id``."""
+        if checkpoint_id is not None:
+            self.checkpoint_id = checkpoint_id
+            self._branch_move = None
+        self.action_reload()
+
     def action_reload(self) -> None:
         if any(w.group == "reload" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers):
-            return  # a reload closes and reopens the file: never cancel one halfway
+            self._reload_again = True  # a reload closes and reopens the file: never cancel one halfway
+            return
         self.workers.cancel_group(self, "threads")  # pages of the old lists would land in the new
         self.workers.cancel_group(self, "history")
         thread_id = self.thread.thread_id if self.thread is not None else None
@@ -287,17 +355,43 @@ class DebuggerScreen(Guarded, DebuggerReads):
             self.action_focus_history()
 
     def action_older(self) -> None:
-        """Move the history cursor one checkpoint back in time (down: the list is newest first)."""
-        self.query_one(HistoryTable).action_cursor_down()
+        """Move to the parent of the selected checkpoint (along its branch, not in time order)."""
+        history = self.query_one(HistoryTable)
+        current = history.current_checkpoint
+        if current is None:
+            return
+        parent = current.parent_checkpoint_id
+        if parent is None:
+            self.notify("This is the first checkpoint of the thread", timeout=2)
+            return
+        self._branch_move = parent
+        if not history.select_checkpoint(parent):
+            if history.complete:
+                self.notify("The parent checkpoint is not in this thread's history", severity="warning", timeout=3)
+                return
+            self._want_parent = parent  # on a page not loaded yet: select it when it comes
+            self.load_history(history.thread_id, history.items[-1].checkpoint.checkpoint_id)
 
     def action_newer(self) -> None:
-        self.query_one(HistoryTable).action_cursor_up()
+        """Move to the child of the selected checkpoint on the branch being followed."""
+        history = self.query_one(HistoryTable)
+        current = history.current_checkpoint
+        if current is None or self.branch_head is None:
+            return
+        chain = [c.checkpoint_id for c in parent_chain(history.checkpoints, self.branch_head)]
+        at = chain.index(current.checkpoint_id) if current.checkpoint_id in chain else 0
+        if at == 0:
+            self.notify("This is the newest checkpoint of this branch", timeout=2)
+            return
+        self._branch_move = chain[at - 1]
+        history.select_checkpoint(chain[at - 1])
 
     def action_toggle_internal(self) -> None:
         tree = self.query_one(StateTree)
         tree.show_internal = not tree.show_internal
         shown = "shown" if tree.show_internal else "hidden"
         self.notify(f"Internal channels {shown}", timeout=2)
+        self.refresh_diff()
 
     # Focus is set at once (Widget.focus waits for the message queue, so in "2j" typed fast the
     # j would still go to the pane that had focus).
@@ -309,4 +403,5 @@ class DebuggerScreen(Guarded, DebuggerReads):
         self.set_focus(self.query_one(HistoryTable))
 
     def action_focus_state(self) -> None:
-        self.set_focus(self.query_one(StateTree))
+        tab = self.query_one("#detail", TabbedContent).active
+        self.set_focus(self.query_one(StateTree) if tab == "state" else self.query_one(f"#{tab}-text", TextTab))

@@ -55,3 +55,9 @@ def describe_reload(before: list[ThreadSummary], after: list[ThreadSummary], *, 
     if changed:
         news.append(f"{changed:,} changed status")
     return f"{total} · {', '.join(news) or 'nothing new'}"
+
+READ_ONLY_REASONS = {
+    "immutable": "its folder is read-only",
+    "snapshot": "its folder is read-only; this is a private copy",
+}
+"""Why write actions are off, by how the reader had to open the file."""

@@ -12,15 +12,20 @@ import contextlib
 from textual import work
 from textual.screen import Screen
 
-from engine.checkpoint.sqlite import CheckpointReader, ThreadSummary
+from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
+from engine.constants import is_internal_channel
+from engine.debug.diff import diff_states
+from engine.debug.provenance import provenance
+from engine.debug.steps import read_step_writes
+from tui.detail_text import diff_text
 from tui.messages import (
     CheckpointLoaded,
+    DiffLoaded,
     HistoryLoaded,
     ReaderReopened,
     Reloaded,
     ThreadsLoaded,
 )
-from engine.debug.steps import read_step_writes
 from tui.thread_status import unfinished_after
 
 PAGE_SIZE = 200
@@ -30,6 +35,7 @@ READS = {
     "threads": "threads",
     "history": "the history",
     "state": "the checkpoint",
+    "diff": "the checkpoints to compare",
     "reload": "the database again",
 }
 """What each worker group reads, for the message when a read fails."""
@@ -68,6 +74,26 @@ class DebuggerReads(Screen[None]):
         if unfinished_after(thread, summary):
             next_writes = await reader.get_pending_writes(thread.thread_id, checkpoint_id)
         self.post_message(CheckpointLoaded(thread, detail, step_writes, next_writes))
+
+    @work(group="diff", exclusive=True, exit_on_error=False)
+    async def load_diff(
+        self, before: CheckpointSummary, after: CheckpointSummary, against: str,
+        known: dict[str, CheckpointSummary], styles: dict[str, str], internal: bool = False,
+    ) -> None:
+        """Compare two checkpoints (any threads, any branches) for the Diff tab; the engine's
+        own channels only with ``internal``."""
+        reader = await self._ready()
+        old = await reader.get_checkpoint(before.thread_id, before.checkpoint_id, checkpoint_ns=before.checkpoint_ns)
+        new = await reader.get_checkpoint(after.thread_id, after.checkpoint_id, checkpoint_ns=after.checkpoint_ns)
+        raw = await read_step_writes(reader, after) if after.parent_checkpoint_id == before.checkpoint_id else None
+        def shown(values: dict) -> dict:
+            return {k: v for k, v in values.items() if internal or not is_internal_channel(k)}
+
+        diff = await asyncio.to_thread(diff_states, shown(old.channel_values), shown(new.channel_values))
+        found = provenance(new, [c.channel for c in diff.channels], known)
+        text = diff_text(diff, old.summary, new.summary, against=against, provenance=found,
+                         raw_writes=raw or (), styles=styles)
+        self.post_message(DiffLoaded(before.checkpoint_id, after.checkpoint_id, text))
 
     @work(group="reload", exit_on_error=False)
     async def reload(self, thread_count: int, thread_id: str | None, checkpoint_count: int) -> None:

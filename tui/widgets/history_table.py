@@ -1,25 +1,45 @@
-"""The history pane: a thread's checkpoints, newest first, one row per super-step."""
+"""The history pane: a thread's checkpoints, newest first, drawn as a branch tree.
+
+One row per checkpoint (step, source, the nodes that ran, time), with the branch graph on the
+left like ``git log --graph``: ◉ the thread's head, ◆ a fork point, ╯ where a branch started.
+A thread that failed gets a row of its own for the failed step, above the checkpoint it failed
+after (✖, the node, the error's first line).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from engine.checkpoint.sqlite import CheckpointSummary
+from engine.checkpoint.sqlite import CheckpointSummary, ThreadSummary
+from engine.debug.lineage import BranchDrawer, GraphCell
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.messages import CheckpointHighlighted, MoreHistoryWanted
 from tui.safe_text import literal
-from tui.thread_status import DAMAGED_MARK
+from tui.thread_status import DAMAGED_MARK, describe_error
 from tui.value_format import format_time
 from tui.widgets.paged_table import PagedTable
 
+FAILED_MARK = "✖"
 
-class HistoryTable(PagedTable[CheckpointSummary]):
-    """Step, source, the nodes that ran in that super-step, and when it was saved."""
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """A row: a checkpoint and how its branch graph cell looks, or (``failed``) the failed step
+    after that checkpoint."""
+
+    checkpoint: CheckpointSummary
+    cell: GraphCell
+    failed: bool = False
+
+
+class HistoryTable(PagedTable[HistoryRow]):
+    """Graph, step, source, the nodes that ran in that super-step, and when it was saved."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -31,33 +51,101 @@ class HistoryTable(PagedTable[CheckpointSummary]):
         ),
     ]
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"history-table--input"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "history-table--input",
+        "history-table--graph",
+        "history-table--error",
+        "history-table--edit",
+    }
 
     thread_id: str = ""
     """The thread whose checkpoints these are (set by the screen with :meth:`begin_thread`)."""
 
-    def begin_thread(self, thread_id: str) -> None:
-        self.thread_id = thread_id
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.thread: ThreadSummary | None = None
+        self._drawer = BranchDrawer()
+
+    def begin_thread(self, thread: ThreadSummary) -> None:
+        self.thread = thread
+        self.thread_id = thread.thread_id
         self.begin()
 
-    def columns_spec(self) -> Sequence[tuple[str, int | None]]:
-        return [("step", None), ("source", None), ("nodes that ran", None), ("time (UTC)", None)]
+    def begin(self) -> None:
+        self._drawer = BranchDrawer(self.thread.latest_checkpoint_id if self.thread else None)
+        super().begin()
 
-    def cells(self, item: CheckpointSummary) -> list[Text]:
-        style = (
-            self.get_component_rich_style("history-table--input", partial=True)
-            if item.source == "input"
-            else ""
-        )
+    def rows_of(self, checkpoints: Sequence[CheckpointSummary]) -> list[HistoryRow]:
+        """Rows for the next page of checkpoints (the drawer keeps its lanes between pages)."""
+        rows = []
+        for checkpoint in checkpoints:
+            cell = self._drawer.draw(checkpoint)
+            thread = self.thread
+            if thread is not None and thread.status == "error" and cell.thread_head:
+                rows.append(HistoryRow(checkpoint, GraphCell(FAILED_MARK, False, True, True), failed=True))
+            rows.append(HistoryRow(checkpoint, cell))
+        return rows
+
+    def add_checkpoints(self, checkpoints: Sequence[CheckpointSummary], *, complete: bool) -> None:
+        self.add_page(self.rows_of(checkpoints), complete=complete)
+
+    def replace_checkpoints(
+        self, checkpoints: Sequence[CheckpointSummary], *, complete: bool, keep: Callable[[CheckpointSummary], bool]
+    ) -> None:
+        self.begin()
+        self.add_checkpoints(checkpoints, complete=complete)
+        self.select(lambda row: not row.failed and keep(row.checkpoint))
+
+    @property
+    def checkpoints(self) -> list[CheckpointSummary]:
+        """The checkpoints loaded so far, newest first."""
+        return [row.checkpoint for row in self.items if not row.failed]
+
+    @property
+    def current_checkpoint(self) -> CheckpointSummary | None:
+        row = self.current
+        return row.checkpoint if row is not None else None
+
+    def select_checkpoint(self, checkpoint_id: str) -> bool:
+        return self.select(lambda row: not row.failed and row.checkpoint.checkpoint_id == checkpoint_id)
+
+    def columns_spec(self) -> Sequence[tuple[str, int | None]]:
+        return [("", None), ("step", None), ("source", None), ("nodes that ran", None), ("time (UTC)", None)]
+
+    def _style(self, name: str) -> str:
+        return self.get_component_rich_style(f"history-table--{name}", partial=True)
+
+    def cells(self, item: HistoryRow) -> list[Text]:
+        graph = Text(item.cell.glyphs, style=self._style("graph"))
+        checkpoint = item.checkpoint
+        if item.failed:
+            assert self.thread is not None
+            kind, message, _ = describe_error(self.thread.error)
+            node = self.thread.error.get("node") if isinstance(self.thread.error, dict) else None
+            first_line = message.splitlines()[0] if message else ""
+            what = f"{node}: {kind}: {first_line}" if node else f"{kind}: {first_line}"
+            return [
+                Text(FAILED_MARK, style=self._style("error")),
+                Text(str(checkpoint.step + 1), justify="right"),
+                Text(f"{FAILED_MARK} failed", style=self._style("error")),
+                literal(what, style=self._style("error"), limit=60),
+                Text(""),
+            ]
+        style = self._style("input") if checkpoint.source == "input" else ""
+        if checkpoint.source == "update":
+            nodes = literal(f"edited as {checkpoint.metadata.get('edited_as', '?')}", style=self._style("edit"), limit=40)
+        else:
+            nodes = literal(nodes_that_ran(checkpoint, none="—"), style=style, limit=40)
         return [
-            Text(str(item.step), justify="right"),
-            literal(f"{DAMAGED_MARK} {item.source}" if item.damage else item.source, limit=12),
-            literal(nodes_that_ran(item, none="—"), style=style, limit=40),
-            literal(format_time(item.created_at, date=False), limit=12),
+            graph,
+            Text(str(checkpoint.step), justify="right"),
+            literal(f"{DAMAGED_MARK} {checkpoint.source}" if checkpoint.damage else checkpoint.source, limit=12),
+            nodes,
+            literal(format_time(checkpoint.created_at, date=False), limit=12),
         ]
 
-    def highlighted(self, item: CheckpointSummary) -> Message:
-        return CheckpointHighlighted(item)
+    def highlighted(self, item: HistoryRow) -> Message:
+        return CheckpointHighlighted(item.checkpoint)
 
     def more_wanted(self) -> Message:
-        return MoreHistoryWanted(self.thread_id, before=self.items[-1].checkpoint_id)
+        return MoreHistoryWanted(self.thread_id, before=self.items[-1].checkpoint.checkpoint_id)

@@ -1,0 +1,193 @@
+"""Time travel in the debugger, driven by Pilot: mark and diff, edit (save, invalid, cancel),
+replay, continue, write actions off without a graph, and ``[`` / ``]`` along a branch."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from textual.widgets import TabbedContent, TextArea
+
+from sample_graphs.demo import demo_graphs
+from tui.app import RetraceApp
+from tui.dialogs.edit_state import EditStateDialog
+from tui.widgets.history_table import HistoryTable
+from tui.widgets.text_tab import TextTab
+from tui_helpers import SIZE, column, open_thread, press, screen_text, settle
+
+
+@pytest.fixture
+def demo(tmp_path: Path, demo_db: Path) -> Path:
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_db, copy)
+    return copy
+
+
+def rows(path: Path) -> int:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0]
+
+
+def history_of(app: RetraceApp) -> HistoryTable:
+    return app.screen.query_one(HistoryTable)
+
+
+async def to_step(pilot, step: int) -> None:
+    """Focus the history and move its cursor to the first row of ``step``."""
+    history = history_of(pilot.app)
+    await press(pilot, "2")
+    target = column(history, 1).index(str(step))
+    while history.cursor_row != target:
+        await press(pilot, "j" if history.cursor_row < target else "k")
+
+
+async def edit_and_save(pilot, old: str, new: str) -> None:
+    await press(pilot, "e")
+    dialog = pilot.app.screen
+    assert isinstance(dialog, EditStateDialog)
+    area = dialog.query_one(TextArea)
+    assert old in area.text
+    area.load_text(area.text.replace(old, new))
+    await press(pilot, "ctrl+s")
+
+
+async def test_edit_then_continue_makes_a_branch_and_the_old_one_stays(demo: Path) -> None:
+    app = RetraceApp(demo, demo_graphs())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await to_step(pilot, 1)  # the agent asked for add(10, 20); tools runs next
+        before = rows(demo)
+        await edit_and_save(pilot, '"a": 10.0', '"a": 40.0')
+        assert not isinstance(app.screen, EditStateDialog)
+        history = history_of(app)
+        edited = history.current_checkpoint
+        assert edited.source == "update" and edited.step == 2 and edited.next == ("tools",)
+        assert rows(demo) == before + 1
+        assert "edited as agent" in column(history, 3)
+        await press(pilot, "c")
+        assert rows(demo) == before + 3  # tools, then agent's answer
+        head = history.current_checkpoint
+        assert head.step == 4 and head.next == ()
+        assert "finished: 2 new checkpoints" in screen_text(app)
+        glyphs = column(history, 0)
+        assert glyphs[0] == "◉" and "◆─╯" in glyphs  # the new head, and the fork point at step 1
+        # [ follows the new branch back: the edit, then step 1 (not the old branch's step 2).
+        await press(pilot, "left_square_bracket", "left_square_bracket")
+        assert history.current_checkpoint.source == "update"
+        await press(pilot, "left_square_bracket")
+        assert history.current_checkpoint.step == 1
+        await press(pilot, "right_square_bracket")
+        assert history.current_checkpoint.source == "update"  # ] comes back the same way
+
+
+async def test_mark_and_diff_compare_the_two_branches_final_answers(demo: Path) -> None:
+    app = RetraceApp(demo, demo_graphs())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await to_step(pilot, 1)
+        await edit_and_save(pilot, '"a": 10.0', '"a": 40.0')
+        await press(pilot, "c")
+        await press(pilot, "m")  # the new branch's answer: 40 + 20 = 60
+        history = history_of(app)
+        old_head = next(i for i, c in enumerate(history.items) if c.checkpoint.step == 3 and c.checkpoint.next == ())
+        history.move_cursor(row=old_head)
+        await settle(pilot)
+        await press(pilot, "d")
+        assert app.screen.query_one("#detail", TabbedContent).active == "diff"
+        shown = app.screen.query_one("#diff-text", TextTab).shown
+        assert shown.startswith("marked: step 4")
+        assert "~ messages" in shown and "10 + 20 = 30" in shown and "10 + 20 = 60" in shown
+        assert "written by agent in step 3" in shown
+
+
+async def test_diff_against_the_parent_names_the_writer_and_the_raw_write(demo: Path) -> None:
+    app = RetraceApp(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await to_step(pilot, 2)
+        await press(pilot, "d")
+        shown = app.screen.query_one("#diff-text", TextTab).shown
+        assert shown.startswith("parent: step 1")
+        assert "+1 message" in shown and "(written by tools in step 2)" in shown
+        assert "raw write by tools" in shown
+        await press(pilot, "w")
+        assert "tools" in app.screen.query_one("#writes-text", TextTab).shown
+        await press(pilot, "M")
+        assert '"source": "loop"' in app.screen.query_one("#metadata-text", TextTab).shown
+
+
+async def test_an_invalid_edit_shows_the_error_and_writes_nothing(demo: Path) -> None:
+    app = RetraceApp(demo, demo_graphs())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await to_step(pilot, 1)
+        before = rows(demo)
+        await edit_and_save(pilot, '"messages": [', '"messages": [,')
+        assert isinstance(app.screen, EditStateDialog)
+        assert "Not saved: line 2: not valid JSON" in screen_text(app)
+        assert app.screen.query_one(TextArea).cursor_location[0] == 1  # the cursor is on that line
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, EditStateDialog)
+        assert rows(demo) == before
+
+
+async def test_escape_leaves_the_editor_with_nothing_written(demo: Path) -> None:
+    app = RetraceApp(demo, demo_graphs())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await to_step(pilot, 1)
+        before = rows(demo)
+        await press(pilot, "e")
+        app.screen.query_one(TextArea).load_text("{}")
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, EditStateDialog)
+        assert rows(demo) == before
+
+
+async def test_replay_adds_a_branch_that_grows_in_the_tree(demo: Path) -> None:
+    app = RetraceApp(demo, demo_graphs())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await to_step(pilot, 1)
+        before = len(history_of(app).checkpoints)
+        await press(pilot, "R")
+        history = history_of(app)
+        assert len(history.checkpoints) == before + 3  # the fork copy, tools, agent
+        assert "fork" in column(history, 2)
+        text = screen_text(app)
+        assert "Replaying from step 1" in text and "step 2 fork" in text and "finished: 3 new checkpoints" in text
+
+
+async def test_a_failing_replay_shows_the_error_and_stays_on_the_screen(demo: Path) -> None:
+    app = RetraceApp(demo, demo_graphs())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "search-buggy")
+        await to_step(pilot, -1)
+        await press(pilot, "R")
+        assert "failed: InvalidUpdateError" in screen_text(app)
+        assert history_of(app).thread_id == "search-buggy"
+
+
+async def test_without_a_graph_write_actions_say_how_to_attach_one(demo: Path) -> None:
+    app = RetraceApp(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await to_step(pilot, 1)
+        before = rows(demo)
+        for key in ("e", "R", "c"):
+            app.clear_notifications()
+            await press(pilot, key)
+            assert not isinstance(app.screen, EditStateDialog)
+            said = [n.message for n in app._notifications]
+            assert any("open with  retrace open PATH --graph sample_graphs.calculator_agent:graph" in m for m in said)
+        assert rows(demo) == before

@@ -1,0 +1,213 @@
+"""The debugger's time-travel actions: mark, the detail tabs, edit, replay and continue.
+
+A mixin of :class:`~tui.screens.debugger.DebuggerScreen`. Every rule (what an edit writes, what
+a replay does, which graph runs a thread) is the debugger core's
+(:class:`engine.debug.session.DebugSession`); this module asks it, runs its writes in workers,
+and shows what came back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.widgets import Static, TabbedContent
+
+from engine.checkpoint.sqlite import CheckpointSummary
+from engine.debug.edit import EditError
+from engine.debug.session import DebugSession
+from engine.errors import EngineError
+from tui.detail_text import describe_checkpoint
+from tui.dialogs.edit_state import EditStateDialog
+from tui.messages import DiffLoaded, EditSaved, RunFinished, RunProgress
+from tui.safe_text import escape_control, literal
+from tui.screens.reads import DebuggerReads
+from tui.widgets.state_tree import StateTree
+from tui.widgets.text_tab import TextTab
+
+if TYPE_CHECKING:
+    from engine.pregel.runtime import StepCommitted
+
+TABS = ("state", "diff", "writes", "metadata")
+
+
+class DebuggerActions(DebuggerReads):
+    """Needs from the screen: ``session``, ``thread``, ``selected()`` and ``known()``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "mark", "Mark", tooltip="Mark this checkpoint: the Diff tab compares with it", id="checkpoint.mark"),
+        Binding("e", "edit", "Edit", tooltip="Edit the state here and save it as a fork", id="checkpoint.edit"),
+        Binding("R", "replay", "Replay", tooltip="Run the graph again from this checkpoint (a new branch)", id="checkpoint.replay"),
+        Binding("c", "continue_run", "Continue", tooltip="Run on from this checkpoint (an edit, or where a run stopped)", id="checkpoint.continue"),
+        Binding("s", "show_tab('state')", "State tab", show=False, tooltip="Show the state tab", id="tab.state"),
+        Binding("d", "show_tab('diff')", "Diff tab", tooltip="Diff against the parent, or the marked checkpoint", id="tab.diff"),
+        Binding("w", "show_tab('writes')", "Writes tab", show=False, tooltip="Show what each task of this step wrote", id="tab.writes"),
+        Binding("M", "show_tab('metadata')", "Metadata tab", show=False, tooltip="Show the checkpoint's metadata", id="tab.metadata"),
+    ]
+
+    session: DebugSession
+    marked: CheckpointSummary | None = None
+    running: bool = False
+
+    # What the screen provides.
+
+    def selected(self) -> CheckpointSummary | None:
+        raise NotImplementedError
+
+    def known(self) -> dict[str, CheckpointSummary]:
+        raise NotImplementedError
+
+    def select_after_reload(self, checkpoint_id: str | None) -> None:
+        raise NotImplementedError
+
+    # Mark and the detail tabs.
+
+    def action_mark(self) -> None:
+        checkpoint = self.selected()
+        if checkpoint is None:
+            return
+        if self.marked is not None and self.marked.checkpoint_id == checkpoint.checkpoint_id:
+            self.marked = None
+            self.notify("Mark cleared: the Diff tab compares with the parent", timeout=3)
+        else:
+            self.marked = checkpoint
+            self.notify(
+                escape_control(f"Marked {describe_checkpoint(checkpoint)} of {checkpoint.thread_id}: "
+                               "select another checkpoint (any branch or thread) and press d"),
+                title="Marked", timeout=5, markup=False,
+            )
+        self.refresh_diff()
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#detail", TabbedContent).active = tab
+        self.refresh_diff()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_diff()
+
+    def refresh_diff(self) -> None:
+        """Compute the Diff tab for the selected checkpoint, if it is the tab shown."""
+        if self.query_one("#detail", TabbedContent).active != "diff":
+            return
+        after, tab = self.selected(), self.query_one("#diff-text", TextTab)
+        if after is None:
+            tab.show("Select a checkpoint to compare.")
+            return
+        known = self.known()
+        if self.marked is not None and self.marked.checkpoint_id != after.checkpoint_id:
+            before, against = self.marked, "marked"
+        else:
+            before, against = known.get(after.parent_checkpoint_id or ""), "parent"
+        if before is None:
+            what = "first checkpoint of its thread" if after.parent_checkpoint_id is None else "child of a checkpoint not loaded yet"
+            tab.show(f"Nothing to compare with: this is the {what}. Mark another checkpoint with m, then come back.")
+            return
+        tab.show("Comparing…")
+        internal = self.query_one(StateTree).show_internal
+        self.load_diff(before, after, against, known, tab.styles_by_role(), internal)
+
+    def on_diff_loaded(self, message: DiffLoaded) -> None:
+        after = self.selected()
+        if after is not None and after.checkpoint_id == message.after_id:
+            self.query_one("#diff-text", TextTab).show(message.text)
+
+    # Write actions.
+
+    def _writable(self) -> CheckpointSummary | None:
+        checkpoint = self.selected()
+        if checkpoint is None:
+            self.notify("Select a checkpoint first", timeout=3)
+            return None
+        reason = self.session.why_not(checkpoint)
+        if reason is not None:
+            self.notify(escape_control(reason), title="Write actions are off", severity="warning", timeout=8, markup=False)
+            return None
+        if self.running:
+            self.notify("A run is going: wait for it to finish", severity="warning", timeout=4)
+            return None
+        return checkpoint
+
+    def action_edit(self) -> None:
+        checkpoint = self._writable()
+        if checkpoint is not None:
+            self.begin_edit(checkpoint)
+
+    @work(group="edit", exclusive=True, exit_on_error=False)
+    async def begin_edit(self, checkpoint: CheckpointSummary) -> None:
+        try:
+            start = await self.session.start_edit(checkpoint)
+        except (EditError, EngineError) as exc:
+            self.notify(escape_control(str(exc)), title="Cannot edit", severity="error", timeout=10, markup=False)
+            return
+
+        def saved(checkpoint_id: str | None) -> None:
+            if checkpoint_id is not None:
+                self.post_message(EditSaved(checkpoint.thread_id, checkpoint_id))
+
+        self.app.push_screen(EditStateDialog(self.session, checkpoint, start), saved)
+
+    def on_edit_saved(self, message: EditSaved) -> None:
+        self.notify("Saved as a new checkpoint (a fork); c runs on from it", title="Edit saved", timeout=5)
+        self.select_after_reload(message.checkpoint_id)
+
+    def action_replay(self) -> None:
+        checkpoint = self._writable()
+        if checkpoint is not None:
+            self._start_run(checkpoint, resume=False, verb="Replaying")
+
+    def action_continue_run(self) -> None:
+        checkpoint = self._writable()
+        if checkpoint is None:
+            return
+        if not checkpoint.next:
+            self.notify("Nothing to continue: no node runs after this checkpoint. R replays from it.", timeout=5)
+            return
+        thread = getattr(self, "thread", None)
+        resume = thread is not None and thread.latest_checkpoint_id == checkpoint.checkpoint_id
+        self._start_run(checkpoint, resume=resume, verb="Continuing")
+
+    def _start_run(self, checkpoint: CheckpointSummary, *, resume: bool, verb: str) -> None:
+        self.running = True
+        self.run_log([f"{verb} from {describe_checkpoint(checkpoint)}…"], reset=True)
+        self.run_graph(checkpoint, resume)
+
+    @work(group="run", exclusive=True, exit_on_error=False)
+    async def run_graph(self, checkpoint: CheckpointSummary, resume: bool) -> None:
+        def progress(committed: StepCommitted) -> None:
+            nodes = ", ".join(t.name for t in committed.tasks) or committed.source
+            after = f" → next {', '.join(committed.next)}" if committed.next else " → done"
+            checkpoint_id = committed.config["configurable"]["checkpoint_id"] if committed.config else None
+            self.post_message(RunProgress(checkpoint.thread_id, checkpoint_id, f"step {committed.step} {committed.source}: {nodes}{after}"))
+
+        try:
+            result = await self.session.run_from(checkpoint, resume=resume, on_step=progress)
+        except EngineError as exc:
+            self.post_message(RunFinished(checkpoint.thread_id, None, 0, exc))
+            return
+        last = result.last["configurable"]["checkpoint_id"] if result.last else None
+        self.post_message(RunFinished(checkpoint.thread_id, last, result.checkpoints, result.error))
+
+    def on_run_progress(self, message: RunProgress) -> None:
+        self.run_log([message.line])
+        self.select_after_reload(message.checkpoint_id)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        self.running = False
+        if message.error is not None:
+            error = f"{type(message.error).__name__}: {message.error}"
+            self.run_log([f"✖ failed: {error}"])
+            self.notify(escape_control(error), title="The run failed", severity="error", timeout=10, markup=False)
+        else:
+            self.run_log([f"✔ finished: {message.checkpoints} new checkpoint{'s' * (message.checkpoints != 1)}"])
+        self.select_after_reload(message.last)
+
+    def run_log(self, lines: list[str], *, reset: bool = False) -> None:
+        """Add ``lines`` to the run log under the history (it keeps the last few)."""
+        log = self.query_one("#run-log", Static)
+        kept = [] if reset else list(getattr(log, "lines", []))
+        kept = (kept + lines)[-5:]
+        log.lines = kept  # type: ignore[attr-defined]
+        text = literal("\n".join(kept), keep_newlines=True)
+        log.update(text)
+        log.display = True
