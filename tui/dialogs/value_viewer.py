@@ -25,6 +25,8 @@ class ValueViewer(Guarded, ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False, id="viewer.close_q"),
         Binding("j", "scroll_down", "Down", show=False, id="viewer.down"),
         Binding("k", "scroll_up", "Up", show=False, id="viewer.up"),
+        # A modal screen stops the app's own bindings, so ? is bound here too.
+        Binding("question_mark", "app.help", "Help", show=False, id="viewer.help"),
     ]
 
     @classmethod

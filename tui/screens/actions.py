@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, TabbedContent
 
 from engine.checkpoint.sqlite import CheckpointSummary
 from engine.debug.edit import EditError
+from engine.debug.graph_view import render_text
 from engine.debug.session import DebugSession
 from engine.errors import EngineError
 from tui.detail_text import describe_checkpoint
@@ -44,6 +46,7 @@ class DebuggerActions(DebuggerReads):
         Binding("d", "show_tab('diff')", "Diff tab", tooltip="Diff against the parent, or the marked checkpoint", id="tab.diff"),
         Binding("w", "show_tab('writes')", "Writes tab", show=False, tooltip="Show what each task of this step wrote", id="tab.writes"),
         Binding("M", "show_tab('metadata')", "Metadata tab", show=False, tooltip="Show the checkpoint's metadata", id="tab.metadata"),
+        Binding("V", "show_tab('graph')", "Graph tab", show=False, tooltip="Show the graph: what ran here, what runs next", id="tab.graph"),
     ]
 
     session: DebugSession
@@ -82,9 +85,28 @@ class DebuggerActions(DebuggerReads):
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#detail", TabbedContent).active = tab
         self.refresh_diff()
+        self.refresh_graph()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.refresh_diff()
+        self.refresh_graph()
+
+    def refresh_graph(self) -> None:
+        """Draw the attached graph with the selected step's nodes highlighted (Graph tab)."""
+        if self.query_one("#detail", TabbedContent).active != "graph":
+            return
+        tab, checkpoint = self.query_one("#graph-text", TextTab), self.selected()
+        if checkpoint is None:
+            tab.show("Select a checkpoint to see its graph.")
+            return
+        graph = self.session.graph_for(checkpoint)
+        if graph is None:
+            tab.show(self.session.why_not(checkpoint) or "No graph attached for this thread.")
+            return
+        ran = () if checkpoint.source in ("input", "fork") else tuple(checkpoint.writes)
+        drawn = render_text(graph.spec, ran=ran, next_=checkpoint.next, width=max(40, tab.size.width - 2))
+        text = Text("\n").join(drawn.lines)
+        tab.show(text)
 
     def refresh_diff(self) -> None:
         """Compute the Diff tab for the selected checkpoint, if it is the tab shown."""

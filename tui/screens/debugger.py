@@ -154,6 +154,8 @@ class DebuggerScreen(Guarded, DebuggerActions):
                         yield TextTab(id="writes-text")
                     with TabPane("Metadata", id="metadata"):
                         yield TextTab(id="metadata-text")
+                    with TabPane("Graph", id="graph"):
+                        yield TextTab(id="graph-text")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -245,6 +247,7 @@ class DebuggerScreen(Guarded, DebuggerActions):
         writes.show(writes_text(message.step_writes, summary, writes.styles_by_role()))
         metadata = self.query_one("#metadata-text", TextTab)
         metadata.show(metadata_text(summary, metadata.styles_by_role()))
+        self.refresh_graph()
 
     def on_reloaded(self, message: Reloaded) -> None:
         threads = self.query_one(ThreadsTable)

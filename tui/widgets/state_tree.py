@@ -140,7 +140,8 @@ class StateTree(Guarded, Tree[Entry]):
         return node
 
     def _heading(self, path: Path, title: str, note: str = "") -> TreeNode[Entry]:
-        label = Text(title, style=self._style("heading"))
+        label = Text()
+        label.append(title, style=self._style("heading"))  # the heading alone: not the note after it
         if note:
             label.append(f"  {note}", style=self._style("muted"))
         node = self.root.add(label, data=Entry(path, is_value=False, loaded=True))
