@@ -53,7 +53,7 @@ def test_show_json_has_the_values_in_full(demo: Path) -> None:
 def test_diff_against_the_parent_names_the_node_that_wrote_each_channel(demo: Path) -> None:
     code, out, _ = cli("diff", str(demo), "calc-add")
     assert code == 0
-    assert "~ messages: +1 message  (written by agent)" in out
+    assert "~ messages: +1 message  (written by agent in step 3)" in out
     assert '+ [3]: ai: "10 + 20 = 30"' in out and "0 channels unchanged" in out
 
 
@@ -64,7 +64,10 @@ def test_diff_between_any_two_steps_as_json(demo: Path) -> None:
     (channel,) = data["channels"]
     assert channel["channel"] == "messages" and channel["summary"] == "+4 messages"  # from the input's []
     assert [c["path"] for c in channel["changes"]] == [[0], [1], [2], [3]]
-    assert channel["written_by"] == []  # not parent and child: no single step to name
+    # Who wrote the value comes from the data (the channel's version), for any two checkpoints.
+    assert channel["written_by"] == ["agent"]
+    assert channel["provenance"]["step"] == 3 and channel["provenance"]["edited_as"] is None
+    assert data["to"]["thread_id"] == "calc-add"
 
 
 async def fork_thread(path: Path) -> list:
@@ -85,7 +88,18 @@ def test_diff_across_branches_after_an_edit(tmp_path: Path) -> None:
     old_tip = next(c for c in history if c.source == "loop" and c.step == 1)
     code, out, err = cli("diff", str(path), "t", "--from", old_tip.checkpoint_id[:30], "--to", history[0].checkpoint_id)
     assert code == 0, err
-    assert '~ note: changed' in out and '"hi!" → "edited"' in out
+    assert '~ note: changed  (edited as shout in step 1)' in out and '"hi!" → "edited"' in out
+
+
+def test_diff_across_threads(demo: Path) -> None:
+    code, out, err = cli("diff", str(demo), "calc-add", "--from-thread", "calc-two-questions", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["from"]["thread_id"] == "calc-two-questions" and data["to"]["thread_id"] == "calc-add"
+    (channel,) = data["channels"]
+    assert channel["channel"] == "messages" and channel["status"] == "changed"
+    code, _, err = cli("diff", str(demo), "calc-add", "--from-thread", "nobody")
+    assert code == 2 and "thread 'nobody' is not in" in err
 
 
 def test_bad_references_are_one_line_errors(demo: Path) -> None:

@@ -7,6 +7,7 @@ Regenerate after an intended change with ``uv run pytest tests/test_tui_snapshot
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -17,6 +18,8 @@ from textual.pilot import Pilot
 from textual.worker import WorkerState
 
 import engine.messages
+from engine.checkpoint.sqlite import AsyncSqliteSaver
+from engine.debug.attach import load_graph
 from engine.pregel.runtime import RunEnv
 from sample_graphs.demo import write_demo_database
 from tui.app import RetraceApp
@@ -45,8 +48,20 @@ def deterministic_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     )
     monkeypatch.setattr(engine.messages.uuid, "uuid4", lambda: uuid.UUID(int=next(messages)))
     asyncio.run(write_demo_database(tmp_path / "demo.db", env))
+    asyncio.run(_edit_and_continue(tmp_path / "demo.db", env))
     monkeypatch.chdir(tmp_path)
     return "demo.db"
+
+
+async def _edit_and_continue(path: Path, env: RunEnv) -> None:
+    """calc-add gets a second branch: the tool's argument edited at step 1 (10 -> 40), then run on."""
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        graph = load_graph("sample_graphs.calculator_agent:graph").with_checkpointer(saver, env=env)
+        config = {"configurable": {"thread_id": "calc-add"}}
+        at = [s async for s in graph.aget_state_history(config) if s.next == ("tools",)][0]
+        call = at.values["messages"][-1]
+        edited = dataclasses.replace(call, tool_calls=[{**call.tool_calls[0], "args": {"a": 40.0, "b": 20.0}}])
+        await graph.ainvoke(None, await graph.aupdate_state(at.config, {"messages": [edited]}, as_node="agent"))
 
 
 async def _settle(pilot: Pilot) -> None:
@@ -67,6 +82,19 @@ def test_main_screen_on_a_tool_call(snap_compare, deterministic_demo: str) -> No
     async def run_before(pilot: Pilot) -> None:
         await _settle(pilot)
         for key in ("j", "j", "j", "left_square_bracket", "left_square_bracket", "3", "j", "j", "j", "space"):
+            await pilot.press(key)
+            await _settle(pilot)
+
+    assert snap_compare(RetraceApp(deterministic_demo), terminal_size=(160, 45), run_before=run_before)
+
+
+def test_branch_tree_and_the_diff_of_two_branches_answers(snap_compare, deterministic_demo: str) -> None:
+    """calc-add after an edit and a continue: the tree (the new head on top, the fork point at
+    step 1), the new answer marked, and the Diff tab on the old answer against it."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await _settle(pilot)
+        for key in ("2", "m", "j", "j", "j", "d"):  # calc-add is the newest thread now
             await pilot.press(key)
             await _settle(pilot)
 

@@ -21,7 +21,8 @@ from engine.checkpoint.serde import jsonable
 from engine.constants import is_internal_channel
 from engine.debug.diff import diff_states
 from engine.debug.refs import CheckpointRefError, resolve, short_ids
-from engine.debug.steps import read_step_writes, writers_of
+from engine.debug.provenance import provenance
+from engine.debug.steps import read_step_writes
 from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary
 from engine.errors import (
     EngineError,
@@ -322,37 +323,45 @@ def show(path: Path, thread: str, ref: str | None, as_json: bool, internal: bool
 @click.option("--from", "from_ref", default=None, metavar="ID|STEP",
               help="The older side (default: the parent of --to).")
 @click.option("--to", "to_ref", default=None, metavar="ID|STEP", help="The newer side (default: the newest).")
+@click.option("--from-thread", default=None, metavar="THREAD",
+              help="Take --from from this thread instead (compare two threads).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.option("--internal", is_flag=True, help="Include the engine's channels (__start__, branch:to:*, join:*).")
-def diff(path: Path, thread: str, from_ref: str | None, to_ref: str | None, as_json: bool, internal: bool) -> None:
-    """Show what changed between two checkpoints of a thread, channel by channel.
+def diff(
+    path: Path, thread: str, from_ref: str | None, to_ref: str | None, from_thread: str | None,
+    as_json: bool, internal: bool,
+) -> None:
+    """Show what changed between two checkpoints, channel by channel.
 
-    Either side may be on another branch. Between a checkpoint and its parent, each changed
-    channel names the nodes whose writes changed it.
+    Either side may be on another branch, or (--from-thread) on another thread. Each changed
+    channel names the node and step that wrote its value, or the edit that set it.
     """
 
     async def query(reader: CheckpointReader) -> Any:
         history = await _thread_history(reader, path, thread)
         after = resolve(history, to_ref) if to_ref is not None else history[0]
+        other = history if from_thread is None else await _thread_history(reader, path, from_thread)
         if from_ref is not None:
-            before = resolve(history, from_ref)
+            before = resolve(other, from_ref)
+        elif from_thread is not None:
+            before = other[0]
         elif after.parent_checkpoint_id is not None:
             before = resolve(history, after.parent_checkpoint_id)
         else:
             raise CheckpointRefError(f"checkpoint {after.checkpoint_id} is the thread's first: give --from")
-        old = await reader.get_checkpoint(thread, before.checkpoint_id)
+        old = await reader.get_checkpoint(before.thread_id, before.checkpoint_id)
         new = await reader.get_checkpoint(thread, after.checkpoint_id)
-        step = await read_step_writes(reader, after) if after.parent_checkpoint_id == before.checkpoint_id else None
         changes = diff_states(_visible(old.channel_values, internal), _visible(new.channel_values, internal))
-        return before, after, changes, writers_of(step or [])
+        found = provenance(new, [c.channel for c in changes.channels], {c.checkpoint_id: c for c in history})
+        return before, after, changes, found
 
-    before, after, changes, written_by = run(lambda: _read(path, query))
+    before, after, changes, found = run(lambda: _read(path, query))
     if as_json:
-        print_json(diff_data(changes, before, after, written_by))
+        print_json(diff_data(changes, before, after, found))
         return
-    click.echo(escape_control(f"from {before.checkpoint_id} (step {before.step}, {before.source})"))
-    click.echo(escape_control(f"to   {after.checkpoint_id} (step {after.step}, {after.source})"))
-    for line in diff_text(changes, written_by):
+    click.echo(escape_control(f"from {before.checkpoint_id} (step {before.step}, {before.source}, thread {before.thread_id})"))
+    click.echo(escape_control(f"to   {after.checkpoint_id} (step {after.step}, {after.source}, thread {after.thread_id})"))
+    for line in diff_text(changes, found):
         click.echo(line)
 
 

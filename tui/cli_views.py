@@ -4,11 +4,13 @@ from the database goes through :func:`tui.safe_text.escape_control`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.sqlite import CheckpointDetail, CheckpointSummary
 from engine.debug.diff import ChannelDiff, StateDiff, ValueChange
+from engine.debug.provenance import Provenance
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.safe_text import escape_control
 from tui.thread_status import describe_damage
@@ -23,7 +25,10 @@ def _path(path: tuple) -> str:
 
 
 def checkpoint_ref(summary: CheckpointSummary) -> dict[str, Any]:
-    return {"checkpoint_id": summary.checkpoint_id, "step": summary.step, "source": summary.source}
+    return {
+        "checkpoint_id": summary.checkpoint_id, "step": summary.step, "source": summary.source,
+        "thread_id": summary.thread_id,
+    }
 
 
 def show_text(detail: CheckpointDetail, step_writes: list[PendingWrite] | None) -> list[str]:
@@ -75,14 +80,13 @@ def change_lines(change: ValueChange) -> list[str]:
     return [f"    ~ {where}{kind}: {inline(change.before, PREVIEW // 2)} → {inline(change.after, PREVIEW // 2)}"]
 
 
-def diff_text(diff: StateDiff, written_by: dict[str, list[str]]) -> list[str]:
-    """The diff for a terminal: a line per changed channel (with the nodes that wrote it, when
+def diff_text(diff: StateDiff, found: Mapping[str, Provenance]) -> list[str]:
+    """The diff for a terminal: a line per changed channel (with who wrote its value, when
     known), the changes under it, and the count of unchanged channels."""
     lines: list[str] = []
     marks = {"added": "+", "removed": "-", "changed": "~"}
     for channel in diff.channels:
-        writers = written_by.get(channel.channel)
-        by = f"  (written by {', '.join(writers)})" if writers else ""
+        by = f"  ({found[channel.channel].describe()})" if channel.channel in found else ""
         lines.append(f"{marks[channel.status]} {channel.channel}: {channel.summary}{by}")
         for change in channel.changes:
             lines += change_lines(change)
@@ -92,12 +96,19 @@ def diff_text(diff: StateDiff, written_by: dict[str, list[str]]) -> list[str]:
     return [escape_control(line) for line in lines]
 
 
-def _channel_data(channel: ChannelDiff, written_by: dict[str, list[str]]) -> dict[str, Any]:
+def _provenance_data(found: Provenance | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {"checkpoint_id": found.checkpoint_id, "step": found.step, "nodes": list(found.nodes), "edited_as": found.edited_as}
+
+
+def _channel_data(channel: ChannelDiff, found: Mapping[str, Provenance]) -> dict[str, Any]:
     return {
         "channel": channel.channel,
         "status": channel.status,
         "summary": channel.summary,
-        "written_by": written_by.get(channel.channel, []),
+        "written_by": list(found[channel.channel].nodes) if channel.channel in found else [],
+        "provenance": _provenance_data(found.get(channel.channel)),
         "changes": [
             {"path": list(c.path), "kind": c.kind, "before": c.before, "after": c.after,
              "text_diff": list(c.text_diff)}
@@ -108,11 +119,11 @@ def _channel_data(channel: ChannelDiff, written_by: dict[str, list[str]]) -> dic
 
 
 def diff_data(
-    diff: StateDiff, before: CheckpointSummary, after: CheckpointSummary, written_by: dict[str, list[str]]
+    diff: StateDiff, before: CheckpointSummary, after: CheckpointSummary, found: Mapping[str, Provenance]
 ) -> dict[str, Any]:
     return {
         "from": checkpoint_ref(before),
         "to": checkpoint_ref(after),
-        "channels": [_channel_data(c, written_by) for c in diff.channels],
+        "channels": [_channel_data(c, found) for c in diff.channels],
         "unchanged": diff.unchanged,
     }
