@@ -26,12 +26,8 @@ from tui.app import RetraceApp
 
 
 @pytest.fixture
-def deterministic_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The demo database with fixed, increasing timestamps, checkpoint ids and message ids.
-
-    Returns a path relative to the working directory, so the header shows the same text on
-    every machine.
-    """
+def deterministic_env(monkeypatch: pytest.MonkeyPatch) -> RunEnv:
+    """Fixed, increasing timestamps, checkpoint ids, tokens and message ids."""
     start = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
     ticks = itertools.count()
 
@@ -47,8 +43,17 @@ def deterministic_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         token=lambda: f"{next(tokens):016x}",
     )
     monkeypatch.setattr(engine.messages.uuid, "uuid4", lambda: uuid.UUID(int=next(messages)))
-    asyncio.run(write_demo_database(tmp_path / "demo.db", env))
-    asyncio.run(_edit_and_continue(tmp_path / "demo.db", env))
+    return env
+
+
+@pytest.fixture
+def deterministic_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deterministic_env: RunEnv) -> str:
+    """The demo database written with :func:`deterministic_env`.
+
+    Returns a path relative to the working directory, so the header shows the same text on
+    every machine.
+    """
+    asyncio.run(write_demo_database(tmp_path / "demo.db", deterministic_env))
     monkeypatch.chdir(tmp_path)
     return "demo.db"
 
@@ -88,9 +93,13 @@ def test_main_screen_on_a_tool_call(snap_compare, deterministic_demo: str) -> No
     assert snap_compare(RetraceApp(deterministic_demo), terminal_size=(160, 45), run_before=run_before)
 
 
-def test_branch_tree_and_the_diff_of_two_branches_answers(snap_compare, deterministic_demo: str) -> None:
+def test_branch_tree_and_the_diff_of_two_branches_answers(
+    snap_compare, deterministic_demo: str, deterministic_env: RunEnv
+) -> None:
     """calc-add after an edit and a continue: the tree (the new head on top, the fork point at
     step 1), the new answer marked, and the Diff tab on the old answer against it."""
+
+    asyncio.run(_edit_and_continue(Path(deterministic_demo), deterministic_env))
 
     async def run_before(pilot: Pilot) -> None:
         await _settle(pilot)
