@@ -13,10 +13,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from engine.checkpoint.sqlite import CheckpointReader
 from engine.debug.session import DebugSession
-from engine.graph.compiled import CompiledStateGraph
+from engine.debug.source import CheckpointSource, open_source
 from engine.errors import CheckpointStoreError
+from engine.graph.compiled import CompiledStateGraph
 from tui.commands import RetraceCommands
 from tui.dialogs.help import HelpDialog
 from tui.guard import Guarded
@@ -49,7 +49,7 @@ class RetraceApp(Guarded, App[None]):
         self.graphs = list(graphs)
         """Attached graphs (``--graph``): write actions run them on this database."""
         self.session: DebugSession | None = None
-        self.reader: CheckpointReader | None = None
+        self.reader: CheckpointSource | None = None
         """The reader the screens use, closed on exit."""
         self.sub_title = escape_control(str(db_path))
         self.failures: list[BaseException] = []
@@ -64,7 +64,7 @@ class RetraceApp(Guarded, App[None]):
     @work(group="open", exclusive=True, exit_on_error=False)
     async def open_database(self) -> None:
         try:
-            reader = await CheckpointReader.open(self.db_path)
+            reader = await open_source(self.db_path)
         except CheckpointStoreError as exc:
             self.post_message(DatabaseFailed(str(exc)))
         except Exception as exc:  # anything else is still the user's file, not our traceback

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.checkpoint.sqlite import CheckpointSummary
+from engine.debug.model import CheckpointSummary
 
 
 def nodes_that_ran(checkpoint: CheckpointSummary, *, none: str) -> str:

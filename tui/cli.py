@@ -20,10 +20,11 @@ import click
 from engine.checkpoint.serde import jsonable
 from engine.constants import is_internal_channel
 from engine.debug.diff import diff_states
-from engine.debug.refs import CheckpointRefError, resolve, short_ids
+from engine.debug.model import CheckpointSummary
 from engine.debug.provenance import provenance
+from engine.debug.refs import CheckpointRefError, resolve, short_ids
+from engine.debug.source import CheckpointSource, open_source
 from engine.debug.steps import read_step_writes
-from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary
 from engine.errors import (
     EngineError,
     NotARetraceDatabaseError,
@@ -72,9 +73,12 @@ def print_json(data: Any) -> None:
     click.echo(text)
 
 
-async def _read(path: Path, query: Callable[[CheckpointReader], Awaitable[T]]) -> T:
-    async with await CheckpointReader.open(path) as reader:
+async def _read(path: Path, query: Callable[[CheckpointSource], Awaitable[T]]) -> T:
+    reader = await open_source(path)
+    try:
         return await query(reader)
+    finally:
+        await reader.close()
 
 
 def _open_debugger(path: Path, graphs: Sequence[Any] = ()) -> None:
@@ -237,7 +241,7 @@ def threads(path: Path, as_json: bool) -> None:
 def history(path: Path, thread: str, as_json: bool, limit: int | None) -> None:
     """List a thread's checkpoints, newest first."""
 
-    async def query(reader: CheckpointReader) -> Any:
+    async def query(reader: CheckpointSource) -> Any:
         if await reader.get_thread(thread) is None:
             return None
         return await reader.list_checkpoints(thread, limit=limit)
@@ -281,7 +285,7 @@ def _visible(values: dict[str, Any], internal: bool) -> dict[str, Any]:
     return values if internal else {k: v for k, v in values.items() if not is_internal_channel(k)}
 
 
-async def _thread_history(reader: CheckpointReader, path: Path, thread: str) -> list[CheckpointSummary]:
+async def _thread_history(reader: CheckpointSource, path: Path, thread: str) -> list[CheckpointSummary]:
     """The thread's whole history, newest first; a missing or empty thread is a refusal."""
     if await reader.get_thread(thread) is None:
         raise CheckpointRefError(f"thread {thread!r} is not in {path}; `retrace threads {path}` lists the threads")
@@ -301,7 +305,7 @@ async def _thread_history(reader: CheckpointReader, path: Path, thread: str) -> 
 def show(path: Path, thread: str, ref: str | None, as_json: bool, internal: bool) -> None:
     """Show one checkpoint: what made it, its state, and what its step wrote."""
 
-    async def query(reader: CheckpointReader) -> Any:
+    async def query(reader: CheckpointSource) -> Any:
         history = await _thread_history(reader, path, thread)
         target = resolve(history, ref) if ref is not None else history[0]
         return await reader.get_checkpoint(thread, target.checkpoint_id), await read_step_writes(reader, target)
@@ -337,7 +341,7 @@ def diff(
     channel names the node and step that wrote its value, or the edit that set it.
     """
 
-    async def query(reader: CheckpointReader) -> Any:
+    async def query(reader: CheckpointSource) -> Any:
         history = await _thread_history(reader, path, thread)
         after = resolve(history, to_ref) if to_ref is not None else history[0]
         other = history if from_thread is None else await _thread_history(reader, path, from_thread)

@@ -15,7 +15,9 @@ from tui.safe_text import escape_control
 def graph_command(ref: str, mermaid: bool) -> None:
     """Draw GRAPH (module:attr, a StateGraph or a compiled one): its nodes in layers, each
     followed by its edges. The module is imported, so its top-level code runs."""
-    from tui.cli import fail  # here, not at the top: tui.cli imports this module to register it
+    from tui.cli import (
+        fail,  # here, not at the top: tui.cli imports this module to register it
+    )
 
     try:
         spec = load_graph(ref).spec

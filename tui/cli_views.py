@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.checkpoint.base import PendingWrite
-from engine.checkpoint.sqlite import CheckpointDetail, CheckpointSummary
 from engine.debug.diff import ChannelDiff, StateDiff, ValueChange
+from engine.debug.model import CheckpointDetail, CheckpointSummary
 from engine.debug.provenance import Provenance
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.safe_text import escape_control

@@ -13,9 +13,9 @@ from rich.text import Text
 
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.serde import jsonable
-from engine.checkpoint.sqlite import CheckpointSummary
 from engine.constants import ERROR_CHANNEL, NO_WRITES
 from engine.debug.diff import StateDiff
+from engine.debug.model import CheckpointSummary
 from engine.debug.provenance import Provenance
 from engine.pregel.pending import task_outcomes
 from tui.checkpoint_nodes import nodes_that_ran

@@ -14,19 +14,15 @@ from typing import Any
 from textual.message import Message
 
 from engine.checkpoint.base import PendingWrite
-from engine.checkpoint.sqlite import (
-    CheckpointDetail,
-    CheckpointReader,
-    CheckpointSummary,
-    ThreadSummary,
-)
+from engine.debug.model import CheckpointDetail, CheckpointSummary, ThreadSummary
+from engine.debug.source import CheckpointSource
 
 
 @dataclass
 class DatabaseOpened(Message):
     """The database opened; the app shows the debugger on it."""
 
-    reader: CheckpointReader
+    reader: CheckpointSource
 
 
 @dataclass
@@ -84,7 +80,7 @@ class Reloaded(Message):
 class ReaderReopened(Message):
     """A reload opened the database file again (it may have been replaced since)."""
 
-    reader: CheckpointReader
+    reader: CheckpointSource
 
 
 @dataclass

@@ -5,7 +5,7 @@ Plain functions over the reader's summaries, shared by the panes and the screen 
 
 from __future__ import annotations
 
-from engine.checkpoint.sqlite import CheckpointSummary, ThreadSummary
+from engine.debug.model import CheckpointSummary, ThreadSummary
 
 STATUS_MARKS = {"done": "✔", "error": "✖", "interrupted": "⏸", "pending": "…"}
 

@@ -24,7 +24,12 @@ from engine.checkpoint.base import (
     config_thread_id,
     metadata_matches,
 )
-from engine.checkpoint.policy import status_after, tracks_thread, values_to_store, writes_to_store
+from engine.checkpoint.policy import (
+    status_after,
+    tracks_thread,
+    values_to_store,
+    writes_to_store,
+)
 from engine.checkpoint.serde import JsonSerializer
 
 

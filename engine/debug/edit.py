@@ -24,7 +24,12 @@ from engine.checkpoint.serde import TAG, JsonSerializer, Undecodable
 from engine.errors import EngineError, InvalidUpdateError, SerializationError
 from engine.graph.schema import StateField
 from engine.graph.validate import check_update_types
-from engine.messages import REMOVE_ALL_MESSAGES, BaseMessage, RemoveMessage, add_messages
+from engine.messages import (
+    REMOVE_ALL_MESSAGES,
+    BaseMessage,
+    RemoveMessage,
+    add_messages,
+)
 
 __all__ = ["EditError", "EditPlan", "edit_text", "plan_edit"]
 

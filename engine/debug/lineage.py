@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from engine.checkpoint.sqlite import CheckpointSummary
+from engine.debug.model import CheckpointSummary
 
 __all__ = ["BranchDrawer", "GraphCell", "children_of", "head_of", "parent_chain"]
 

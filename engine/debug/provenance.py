@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from engine.checkpoint.sqlite import CheckpointDetail, CheckpointSummary
+from engine.debug.model import CheckpointDetail, CheckpointSummary
 from engine.pregel.algo import version_checkpoint
 
 __all__ = ["Provenance", "provenance"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from engine.checkpoint.sqlite import CheckpointSummary
+from engine.debug.model import CheckpointSummary
 from engine.errors import EngineError
 
 __all__ = ["CheckpointRefError", "branch_of", "resolve", "short_ids"]

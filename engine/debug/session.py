@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.checkpoint.base import RunnableConfig, checkpoint_config
-from engine.checkpoint.sqlite import AsyncSqliteSaver, CheckpointSummary
+from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.debug.edit import EditError, EditPlan, edit_text, plan_edit
+from engine.debug.model import CheckpointSummary
 from engine.errors import EngineError
 from engine.graph.compiled import CompiledStateGraph
 from engine.pregel.loop import default_as_node

@@ -9,7 +9,8 @@ metadata lists, else by node name.
 from __future__ import annotations
 
 from engine.checkpoint.base import PendingWrite
-from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary
+from engine.debug.model import CheckpointSummary
+from engine.debug.source import CheckpointSource
 
 __all__ = ["read_step_writes", "writers_of", "writes_of_step"]
 
@@ -36,7 +37,7 @@ def writers_of(step_writes: list[PendingWrite]) -> dict[str, list[str]]:
     return out
 
 
-async def read_step_writes(reader: CheckpointReader, summary: CheckpointSummary) -> list[PendingWrite] | None:
+async def read_step_writes(reader: CheckpointSource, summary: CheckpointSummary) -> list[PendingWrite] | None:
     """What the step that made ``summary`` wrote, read from its parent's pending writes (None:
     no step made it, as for a run's input or a thread's first checkpoint).
 

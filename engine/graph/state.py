@@ -6,7 +6,6 @@ graph and reports every problem at once.
 
 from __future__ import annotations
 
-import inspect
 import sys
 import typing
 from collections.abc import Callable, Hashable, Sequence

@@ -30,7 +30,13 @@ from engine.errors import (
     UnknownNodeError,
 )
 from engine.graph.validate import check_update_types
-from engine.pregel.algo import Task, apply_writes, next_version, prepare_next_tasks, task_id
+from engine.pregel.algo import (
+    Task,
+    apply_writes,
+    next_version,
+    prepare_next_tasks,
+    task_id,
+)
 from engine.pregel.commit import Committer
 from engine.pregel.execute import execute
 from engine.pregel.pending import error_write, writes_of_tasks

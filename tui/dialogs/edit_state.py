@@ -16,8 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Select, Static, TextArea
 
-from engine.checkpoint.sqlite import CheckpointSummary
 from engine.debug.edit import EditError
+from engine.debug.model import CheckpointSummary
 from engine.debug.session import DebugSession, EditStart
 from engine.errors import EngineError
 from tui.guard import Guarded

@@ -15,9 +15,9 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, TabbedContent
 
-from engine.checkpoint.sqlite import CheckpointSummary
 from engine.debug.edit import EditError
 from engine.debug.graph_view import render_text
+from engine.debug.model import CheckpointSummary
 from engine.debug.session import DebugSession
 from engine.errors import EngineError
 from tui.detail_text import describe_checkpoint

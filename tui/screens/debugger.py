@@ -19,10 +19,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
 from engine.debug.lineage import head_of, parent_chain
+from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.session import DebugSession
+from engine.debug.source import CheckpointSource
 from tui.commands import ThreadCommands
+from tui.detail_text import metadata_text, writes_text
 from tui.dialogs.edit_state import EditStateDialog
 from tui.dialogs.value_viewer import ValueViewer
 from tui.guard import Guarded
@@ -40,9 +42,8 @@ from tui.messages import (
     ValueRequested,
 )
 from tui.safe_text import escape_control, literal
-from tui.screens.debugger_text import NO_THREADS, STATE_KEYS, describe_reload
-from tui.detail_text import metadata_text, writes_text
 from tui.screens.actions import DebuggerActions
+from tui.screens.debugger_text import NO_THREADS, STATE_KEYS, describe_reload
 from tui.screens.reads import READS
 from tui.thread_status import describe_error, failed_after
 from tui.widgets.checkpoint_header import CheckpointHeader
@@ -119,7 +120,7 @@ class DebuggerScreen(Guarded, DebuggerActions):
         parts += [("state editor", EditStateDialog)]
         return [(where, bindings_of(part)) for where, part in parts]
 
-    def __init__(self, reader: CheckpointReader, session: DebugSession | None = None) -> None:
+    def __init__(self, reader: CheckpointSource, session: DebugSession | None = None) -> None:
         super().__init__(reader)
         self.session = session or DebugSession(reader.path or "", read_only="no file")
         self.thread: ThreadSummary | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.checkpoint.sqlite import ThreadSummary
+from engine.debug.model import ThreadSummary
 
 NO_THREADS = (
     "No threads in this database yet. Run a graph compiled with an AsyncSqliteSaver on this file "

@@ -12,10 +12,11 @@ import contextlib
 from textual import work
 from textual.screen import Screen
 
-from engine.checkpoint.sqlite import CheckpointReader, CheckpointSummary, ThreadSummary
 from engine.constants import is_internal_channel
 from engine.debug.diff import diff_states
+from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.provenance import provenance
+from engine.debug.source import CheckpointSource, open_source
 from engine.debug.steps import read_step_writes
 from tui.detail_text import diff_text
 from tui.messages import (
@@ -44,14 +45,14 @@ READS = {
 class DebuggerReads(Screen[None]):
     """The workers of the debugger screen, on ``reader``."""
 
-    def __init__(self, reader: CheckpointReader) -> None:
+    def __init__(self, reader: CheckpointSource) -> None:
         super().__init__()
         self.reader = reader
         self._open = asyncio.Event()
         """Set while ``reader`` is open; a reload clears it, and reads wait for the new one."""
         self._open.set()
 
-    async def _ready(self) -> CheckpointReader:
+    async def _ready(self) -> CheckpointSource:
         await self._open.wait()
         return self.reader
 
@@ -113,7 +114,7 @@ class DebuggerReads(Screen[None]):
             stale = self.reader
             try:
                 await stale.close()
-                self.reader = await CheckpointReader.open(stale.path)
+                self.reader = await open_source(stale.path)
             finally:
                 self._open.set()  # open again, or closed with reads failing as "not open"
             replaced = stale.file_id != self.reader.file_id

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.theme import Theme
 from textual.widgets import Static
 
-from engine.checkpoint.sqlite import CheckpointSummary, ThreadSummary
+from engine.debug.model import CheckpointSummary, ThreadSummary
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.guard import Guarded
 from tui.safe_text import literal

@@ -16,8 +16,8 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from engine.checkpoint.sqlite import CheckpointSummary, ThreadSummary
 from engine.debug.lineage import BranchDrawer, GraphCell
+from engine.debug.model import CheckpointSummary, ThreadSummary
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.messages import CheckpointHighlighted, MoreHistoryWanted
 from tui.safe_text import literal

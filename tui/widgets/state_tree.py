@@ -8,7 +8,6 @@ tree's width, and made again when it changes.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -21,8 +20,9 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from engine.checkpoint.base import PendingWrite
-from engine.checkpoint.sqlite import CheckpointDetail
 from engine.constants import ERROR_CHANNEL, NO_WRITES, START, is_internal_channel
+from engine.debug.model import CheckpointDetail
+from engine.pregel.pending import TaskOutcome, task_outcomes
 from tui.guard import Guarded
 from tui.messages import ValueRequested
 from tui.safe_text import clip, literal
@@ -186,44 +186,38 @@ class StateTree(Guarded, Tree[Entry]):
             self._note(self._heading(path, title), "nothing: no checkpoint before this one")
 
     def _add_writes(self, path: Path, title: str, note: str, writes: list[PendingWrite]) -> None:
-        by_task: dict[str, list[PendingWrite]] = defaultdict(list)  # task id -> its writes
-        for write in writes:
-            by_task[write.task_id].append(write)
-        finished = sum(any(w.idx >= 0 for w in ws) for ws in by_task.values())
-        failed = len(by_task) - finished
+        outcomes = task_outcomes(writes)
+        finished = sum(o.finished for o in outcomes.values())
+        failed = len(outcomes) - finished
         if failed:
             tasks = f"by {finished} finished task{'s' * (finished != 1)}, {failed} failed"
         else:
             tasks = f"by {finished} task{'s' * (finished != 1)}"
         section = self._heading(path, title, f"{tasks} {note}".strip())
-        for task_id, task_writes in by_task.items():
-            self._add_task_writes(section, (*path, task_id), task_writes)
+        for task_id, outcome in outcomes.items():
+            self._add_task_writes(section, (*path, task_id), outcome)
 
     def _note(self, parent: TreeNode[Entry], text: str, name: str = "-") -> None:
         path = (*parent.data.path, name) if parent.data else (name,)
         parent.add_leaf(Text(text, style=self._style("muted")), data=Entry(path, is_value=False))
 
-    def _add_task_writes(self, section: TreeNode[Entry], path: Path, writes: list[PendingWrite]) -> None:
-        task_name = writes[0].task_name
-        failed = any(w.channel == ERROR_CHANNEL for w in writes)
-        # Error rows sit at index -1 beside the rows of a later successful attempt.
-        succeeded = any(w.idx >= 0 for w in writes)
-        real = [w for w in writes if w.channel != NO_WRITES]
-        visible = [w for w in real if self.show_internal or not is_internal_channel(w.channel)]
-        label = literal(task_name, style=self._style("key"))
-        if failed and succeeded:
+    def _add_task_writes(self, section: TreeNode[Entry], path: Path, outcome: TaskOutcome) -> None:
+        """One task: what it wrote, whether it failed (and was then resumed), its rows' damage."""
+        rows = [w for w in outcome.rows if w.channel != NO_WRITES]
+        visible = [w for w in rows if self.show_internal or not is_internal_channel(w.channel)]
+        written = [w.channel for w in visible if w.channel != ERROR_CHANNEL]
+        label = literal(outcome.node, style=self._style("key"))
+        if outcome.failed_then_finished:
             label.append("  failed once, then succeeded when the step was resumed; wrote ", style=self._style("muted"))
-            label.append_text(
-                literal(", ".join(w.channel for w in visible if w.channel != ERROR_CHANNEL) or "nothing")
-            )
-        elif failed:
+            label.append_text(literal(", ".join(written) or "nothing"))
+        elif outcome.error is not None:
             label.append("  failed", style=self._style("error"))
-        elif not real:
+        elif not rows:
             label.append("  finished without writing anything", style=self._style("muted"))
         else:
             label.append("  wrote ", style=self._style("muted"))
-            label.append_text(literal(", ".join(w.channel for w in visible) or "internal channels only"))
-        damage = tuple(problem for w in writes for problem in w.damage)
+            label.append_text(literal(", ".join(written) or "internal channels only"))
+        damage = tuple(problem for w in outcome.rows for problem in w.damage)
         if damage:
             label.append_text(literal(f"  {describe_damage(damage)}", style=self._style("error"), limit=300))
         node = section.add(label, data=Entry(path, is_value=False, loaded=True))
@@ -237,7 +231,7 @@ class StateTree(Guarded, Tree[Entry]):
                 key,
                 write.value,
                 error=is_error,
-                title=f"{task_name} wrote {key}",
+                title=f"{outcome.node} wrote {key}",
             )
 
     def _add_value(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.checkpoint.base import PendingWrite
-from engine.checkpoint.sqlite import CheckpointDetail
+from engine.debug.model import CheckpointDetail
 
 Path = tuple[str, ...]
 

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from engine.checkpoint.sqlite import ThreadSummary
+from engine.debug.model import ThreadSummary
 from tui.messages import MoreThreadsWanted, ThreadHighlighted
 from tui.safe_text import literal
 from tui.thread_status import DAMAGED_MARK, STATUS_MARKS, status_label

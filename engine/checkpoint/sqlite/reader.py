@@ -23,13 +23,6 @@ import aiosqlite
 
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.serde import JsonSerializer, Undecodable
-from engine.checkpoint.sqlite.model import (
-    THREAD_STATUSES,
-    CheckpointDetail,
-    CheckpointNotFoundError,
-    CheckpointSummary,
-    ThreadSummary,
-)
 from engine.checkpoint.sqlite.readonly import OpenedAs, ReadOnlyDatabase, open_read_only
 from engine.checkpoint.sqlite.rows import (
     OVER_BUDGET,
@@ -49,6 +42,13 @@ from engine.checkpoint.sqlite.rows import (
     surrogate_text,
     value_sql,
     within_budget,
+)
+from engine.debug.model import (
+    THREAD_STATUSES,
+    CheckpointDetail,
+    CheckpointNotFoundError,
+    CheckpointSummary,
+    ThreadSummary,
 )
 from engine.errors import CheckpointStoreError
 

@@ -25,7 +25,12 @@ from engine.checkpoint.base import (
     metadata_matches,
     utc_now,
 )
-from engine.checkpoint.policy import status_after, tracks_thread, values_to_store, writes_to_store
+from engine.checkpoint.policy import (
+    status_after,
+    tracks_thread,
+    values_to_store,
+    writes_to_store,
+)
 from engine.checkpoint.serde import JsonSerializer
 from engine.checkpoint.sqlite.reader import (
     CheckpointDetail,

@@ -1,7 +1,9 @@
-"""What a checkpoint database holds, as the debugger and the CLI read it: plain frozen data.
+"""The debugger's read model: what a checkpoint database holds, as plain frozen data.
 
-Made by :class:`~engine.checkpoint.sqlite.reader.CheckpointReader`; every field has the type it
-promises whatever the file held, and ``damage`` says what could not be read.
+The debugger and the CLI see a database only through these types (and
+:class:`engine.debug.source.CheckpointSource`), whatever the file's format: today retrace's own
+schema, read by :class:`~engine.checkpoint.sqlite.reader.CheckpointReader`. Every field has the
+type it promises whatever the file held, and ``damage`` says what could not be read.
 """
 
 from __future__ import annotations

@@ -1,0 +1,70 @@
+"""Where the debugger reads from: any checkpoint database, through one interface.
+
+:class:`CheckpointSource` is everything the debugger and the CLI ask of a database; the read
+model it returns is :mod:`engine.debug.model`. :func:`open_source` picks the reader for a file.
+Today that is retrace's own schema (:class:`~engine.checkpoint.sqlite.reader.CheckpointReader`);
+a reader for another format (LangGraph's SQLite checkpoints) plugs in here without the TUI
+changing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from engine.checkpoint.base import PendingWrite
+from engine.checkpoint.sqlite import CheckpointReader
+from engine.debug.model import CheckpointDetail, CheckpointSummary, ThreadSummary
+
+__all__ = ["CheckpointSource", "open_source"]
+
+
+class CheckpointSource(Protocol):
+    """A database opened read-only for the debugger. Every method raises
+    :class:`~engine.errors.CheckpointStoreError` when the file cannot be read.
+
+    Attributes:
+        path: the file opened (None for a connection made elsewhere).
+        file_id: (device, inode) when opened; another value later means it was replaced.
+        how: how it was opened: ``"shared"``, ``"immutable"`` or ``"snapshot"``.
+    """
+
+    path: Path | None
+    file_id: tuple[int, int] | None
+    how: str
+
+    async def list_threads(self, *, limit: int | None = None, offset: int = 0) -> list[ThreadSummary]: ...
+
+    async def get_thread(self, thread_id: str) -> ThreadSummary | None: ...
+
+    async def list_checkpoints(
+        self,
+        thread_id: str,
+        *,
+        checkpoint_ns: str = "",
+        limit: int | None = 100,
+        before: str | None = None,
+        offset: int = 0,
+    ) -> list[CheckpointSummary]: ...
+
+    async def get_checkpoint(
+        self, thread_id: str, checkpoint_id: str | None = None, *, checkpoint_ns: str = ""
+    ) -> CheckpointDetail: ...
+
+    async def get_pending_writes(
+        self, thread_id: str, checkpoint_id: str, *, checkpoint_ns: str = ""
+    ) -> list[PendingWrite]: ...
+
+    async def get_meta(self, key: str) -> str | None: ...
+
+    async def close(self) -> None: ...
+
+
+async def open_source(path: str | Path) -> CheckpointSource:
+    """Open the checkpoint database at ``path`` read-only, with the reader for its format.
+
+    Raises:
+        NotARetraceDatabaseError, SchemaTooNewError, CheckpointStoreError: the file cannot be
+            read as a checkpoint database (the message says why and what to do).
+    """
+    return await CheckpointReader.open(path)
