@@ -6,6 +6,8 @@ Every test waits for the app's workers and messages to finish (``settle``), neve
 
 from __future__ import annotations
 
+import json
+
 import re
 from pathlib import Path
 
@@ -232,7 +234,14 @@ async def test_value_viewer_shows_a_value_whole(demo_db: Path) -> None:
         assert isinstance(app.screen, DebuggerScreen)
 
         await open_thread(pilot, "calc-add")
-        await press(pilot, "3", "j", "v")  # the messages channel, every message in full
+        await press(pilot, "3", "j", "v")  # the messages channel, every message in full, as JSON
+        text = static_text(app.screen.query_one("#value-text", Static))
+        data = json.loads(text)
+        assert [m["fields"]["content"] for m in data] == ["Calculate 10 + 20", "", "30", "10 + 20 = 30"]
+        assert data[1]["__retrace__"] == "message" and data[1]["type"] == "ai"
+        await press(pilot, "c")
+        assert json.loads(app.clipboard) == data  # what is shown is what is copied
+        await press(pilot, "t")  # the text notation
         text = static_text(app.screen.query_one("#value-text", Static))
         assert 'content: "Calculate 10 + 20"' in text and 'content: "10 + 20 = 30"' in text
         assert 'tool_calls: [{name: "add", args: {a: 10.0, b: 20.0}, id: "call_1"}]' in text
@@ -247,13 +256,13 @@ async def test_value_viewer_shows_a_message_whole(demo_db: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_thread(pilot, "calc-add")
-        await press(pilot, "3", "j", "j", "j", "v")  # messages › 1: the AI message calling add
+        await press(pilot, "3", "j", "j", "j", "v", "t")  # messages › 1, the AI message calling add, as text
         text = static_text(app.screen.query_one("#value-text", Static))
         assert text.startswith("AIMessage(\n")
         for line in ('type: "ai"', 'content: ""', "name: None", 'args: {a: 10.0, b: 20.0}, id: "call_1"'):
             assert line in text
         assert re.search(r'\n  id: "[0-9a-f-]{36}"\n', text)
-        await press(pilot, "escape", "j", "v")  # messages › 2: the tool's answer
+        await press(pilot, "escape", "j", "v", "t")  # messages › 2: the tool's answer
         text = static_text(app.screen.query_one("#value-text", Static))
         assert 'content: "30"' in text and 'name: "add"' in text and 'tool_call_id: "call_1"' in text
         await press(pilot, "escape", "k", "space", "j", "v")  # messages › 1 › content: ""

@@ -1,7 +1,14 @@
-"""``enter``/``v`` in the state pane: one value whole, in a scrollable dialog."""
+"""``enter``/``v`` in the state pane: one value whole, in a scrollable dialog.
+
+A structured value shows as JSON (the checkpoint format: type tags such as
+``{"__retrace__": "message", ...}`` readable, what ``retrace show --json`` prints); ``t``
+switches to the indented text notation (strings as themselves), and ``c`` copies what is shown.
+A string shows as itself.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -11,7 +18,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.full_text import full_text
+from engine.checkpoint.serde import jsonable
+from engine.errors import SerializationError
+from tui.full_text import MAX_FULL_CHARS, full_text
 from tui.guard import Guarded
 from tui.keys import bindings_of
 from tui.safe_text import literal
@@ -25,6 +34,8 @@ class ValueViewer(Guarded, ModalScreen[None]):
         Binding("q", "dismiss", "Close", show=False, id="viewer.close_q"),
         Binding("j", "scroll_down", "Down", show=False, id="viewer.down"),
         Binding("k", "scroll_up", "Up", show=False, id="viewer.up"),
+        Binding("t", "toggle_notation", "JSON / text", tooltip="Show the value as JSON or as indented text", id="viewer.notation"),
+        Binding("c", "copy", "Copy", tooltip="Copy what is shown to the clipboard", id="viewer.copy"),
         # A modal screen stops the app's own bindings, so ? is bound here too.
         Binding("question_mark", "app.help", "Help", show=False, id="viewer.help"),
     ]
@@ -38,15 +49,35 @@ class ValueViewer(Guarded, ModalScreen[None]):
         super().__init__()
         self.path = path
         self.value = value
+        self.as_json = not isinstance(value, str)
+
+    def shown_text(self) -> str:
+        """The value as the viewer shows it now (JSON or the text notation)."""
+        if self.as_json:
+            try:
+                return json.dumps(jsonable(self.value), indent=2, ensure_ascii=False)[:MAX_FULL_CHARS]
+            except (SerializationError, ValueError, TypeError):
+                pass  # a value JSON cannot hold: the text notation shows it
+        return full_text(self.value)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="value-dialog", classes="dialog"):
             yield Static(literal(self.path), classes="dialog-title")
             with VerticalScroll(id="value-scroll"):
-                yield Static(literal(full_text(self.value), keep_newlines=True), id="value-text")
+                yield Static(literal(self.shown_text(), keep_newlines=True), id="value-text")
             yield Static(
-                Text("escape or q to close · arrows, j/k, page up/down to scroll"), classes="dialog-hint"
+                Text("escape or q: close · t: JSON or text · c: copy · arrows, j/k, page up/down: scroll"),
+                classes="dialog-hint",
             )
+
+    def action_toggle_notation(self) -> None:
+        self.as_json = not self.as_json
+        self.query_one("#value-text", Static).update(literal(self.shown_text(), keep_newlines=True))
+
+    def action_copy(self) -> None:
+        # OSC 52: the terminal gets the text base64-encoded, so nothing in it can act as an escape.
+        self.app.copy_to_clipboard(self.shown_text())
+        self.notify("Copied to the clipboard (where the terminal allows it)", timeout=3)
 
     def on_mount(self) -> None:
         self.query_one("#value-scroll").focus()
