@@ -63,7 +63,7 @@ async def test_edit_the_tool_argument_then_continue_gives_a_second_branch(demo: 
         ])
     finally:
         await reader.close()
-    assert answers == ["10 + 20 = 30", "10 + 20 = 60"]  # the old branch is kept
+    assert answers == ["10 + 20 = 30", "40 + 20 = 60"]  # the old branch is kept
 
 
 async def test_replay_from_a_run_checkpoint_writes_a_fork_copy_then_runs_on(demo: Path) -> None:

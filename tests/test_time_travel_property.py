@@ -30,11 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.checkpoint.memory import InMemorySaver
 from engine.checkpoint.sqlite import AsyncSqliteSaver
+from engine.errors import InvalidUpdateError
 from engine.graph import END, START, StateGraph
 
 LIMIT = 3
@@ -85,22 +87,28 @@ def cid(config: dict | None) -> str | None:
 # --- operations --------------------------------------------------------------------------------
 
 threads = st.sampled_from(THREADS)
-index = st.integers(min_value=0, max_value=60)
+index = st.integers(min_value=0, max_value=30)  # taken modulo the thread's checkpoint count
 update_values = st.one_of(
     st.fixed_dictionaries({"count": st.integers(0, LIMIT + 1)}),
     st.fixed_dictionaries({"log": st.lists(st.sampled_from(["x", "y"]), max_size=2)}),
     st.fixed_dictionaries({"count": st.integers(0, LIMIT + 1), "log": st.lists(st.just("z"), min_size=1, max_size=1)}),
 )
-operation = st.one_of(
-    st.tuples(st.just("run"), threads, st.integers(0, LIMIT + 1)),
-    st.tuples(st.just("resume"), threads),
-    st.tuples(st.just("replay"), threads, index),
-    st.tuples(st.just("update"), threads, index, update_values, st.sampled_from(["a", "b", START])),
-    st.tuples(st.just("continue"), threads),
+# as_node None: the default (START on an input checkpoint, else the one node that last wrote)
+update = st.tuples(st.just("update"), threads, index, update_values, st.sampled_from(["a", "b", START, None]))
+operations = st.one_of(  # each a list: an edit is often run on at once, as a user would
+    st.tuples(st.just("run"), threads, st.integers(0, LIMIT + 1)).map(lambda op: [op]),
+    st.tuples(st.just("resume"), threads).map(lambda op: [op]),
+    st.tuples(st.just("replay"), threads, index).map(lambda op: [op]),
+    update.map(lambda op: [op]),
+    st.tuples(update, st.sampled_from(["continue", "resume"])).map(lambda p: [p[0], (p[1], p[0][1])]),
+    # an edit, then another with other values (of the same checkpoint while the index is below
+    # the thread's checkpoint count: ids only grow, so older checkpoints keep their index)
+    st.tuples(update, update_values).map(lambda p: [p[0], (*p[0][:3], p[1], p[0][4])]),
+    st.tuples(st.just("continue"), threads).map(lambda op: [op]),
 )
 # Always start with a run, so most operations have checkpoints to work on.
-programs = st.tuples(st.integers(0, LIMIT), st.lists(operation, min_size=1, max_size=10)).map(
-    lambda drawn: [("run", "t1", drawn[0]), *drawn[1]]
+programs = st.tuples(st.integers(0, LIMIT), st.lists(operations, min_size=1, max_size=8)).map(
+    lambda drawn: [("run", "t1", drawn[0]), *(op for ops in drawn[1] for op in ops)]
 )
 
 
@@ -133,6 +141,10 @@ async def apply(graph, kind: str, thread: str, target: str | None, args: tuple) 
 async def history(graph, thread: str) -> list:
     """The thread's checkpoints, oldest first."""
     return [s async for s in graph.aget_state_history(cfg(thread))][::-1]
+
+
+def by_id(snapshots: list) -> dict:
+    return {cid(s.config): s for s in snapshots}
 
 
 def shape(snapshot) -> tuple:
@@ -173,23 +185,33 @@ def assert_append_only(before: dict[tuple, tuple], after: dict[tuple, tuple], wh
 # --- 2. structure of what one operation made ------------------------------------------------------
 
 
-def check_structure(done: Done, by_id: dict, result: Any) -> None:
-    new = [by_id[c] for c in done.created]
+def default_node(target) -> str | None:
+    """Which node an update with no as_node stands for at ``target`` (None: it must be refused)."""
+    if target is None or target.metadata["source"] == "input":
+        return START
+    last = list(target.metadata["writes"])
+    return last[0] if len(last) == 1 else None
+
+
+def check_structure(done: Done, snapshots: dict, result: Any) -> None:
+    """``snapshots``: the thread's checkpoints by id, after ``done``; ``result``: what it returned."""
+    new = [snapshots[c] for c in done.created]
     for older, newer in zip(new, new[1:]):
         assert cid(newer.parent_config) == cid(older.config)
         assert newer.metadata["step"] == older.metadata["step"] + 1
         assert newer.metadata["source"] == "loop"
-    target = by_id.get(done.target)
+    target = snapshots.get(done.target)
     if new:
         first = new[0]
         assert cid(first.parent_config) == done.target
         assert first.metadata["step"] == (target.metadata["step"] + 1 if target else -1 if done.kind == "run" else 0)
 
     if done.kind == "update":
-        values, as_node = done.args
+        _, as_node = done.args
         (edit,) = new
         assert cid(result) == cid(edit.config)
-        assert edit.metadata["source"] == "update" and edit.metadata["edited_as"] == as_node
+        assert edit.metadata["source"] == "update"
+        assert edit.metadata["edited_as"] == (as_node if as_node is not None else default_node(target))
         return
     if done.kind == "run":
         assert new and new[0].metadata["source"] == "input"
@@ -212,7 +234,7 @@ def check_structure(done: Done, by_id: dict, result: Any) -> None:
 async def check_branches(graph, log: list[Done], thread: str) -> int:
     """Redo each branch head's lineage alone on a fresh in-memory thread; compare; return the
     number of branch heads."""
-    snapshots = {cid(s.config): s for s in await history(graph, thread)}
+    snapshots = by_id(await history(graph, thread))
     parent = {c: cid(s.parent_config) for c, s in snapshots.items()}
     maker = {c: i for i, done in enumerate(log) if done.thread == thread for c in done.created}
     assert set(maker) == set(snapshots)  # every checkpoint came from exactly one operation
@@ -243,7 +265,7 @@ async def check_branches(graph, log: list[Done], thread: str) -> int:
             assert len(made) == len(done.created), f"{done.kind} made {len(done.created)} checkpoints on the branch, {len(made)} alone"
             twin.update(zip(done.created, made))
 
-        replayed = {cid(s.config): s for s in await history(straight, "straight")}
+        replayed = by_id(await history(straight, "straight"))
         assert len(replayed) == sum(len(log[i].created) for i, _ in segments)
         for c in lineage:
             mine, theirs = snapshots[c], replayed[twin[c]]
@@ -255,11 +277,14 @@ async def check_branches(graph, log: list[Done], thread: str) -> int:
 # --- the property ------------------------------------------------------------------------------
 
 
-async def scenario(path: Path, program: list[tuple]) -> None:
+async def scenario(path: Path, program: list[tuple]) -> tuple[list[Done], int, int]:
+    """Apply ``program``, checking after each operation; return what was done, how many edits
+    were refused (as_node None where no single node wrote) and how many branch heads there are."""
     saver = await AsyncSqliteSaver.open(path)
     try:
         graph = builder.compile(checkpointer=saver)
         log: list[Done] = []
+        refused = 0
         seen = stored_rows(path)
         for kind, thread, *args in program:
             before = {t: await history(graph, t) for t in THREADS}
@@ -278,6 +303,13 @@ async def scenario(path: Path, program: list[tuple]) -> None:
             if target is None and kind != "run" and kind != "update":
                 continue  # nothing to resume, replay or continue from yet
             done = Done(kind, thread, tuple(args), target)
+            if kind == "update" and args[1] is None and default_node(by_id(mine).get(target)) is None:
+                with pytest.raises(InvalidUpdateError, match="as_node"):
+                    await apply(graph, kind, thread, target, done.args)
+                assert await history(graph, thread) == mine
+                assert stored_rows(path) == seen  # a refused edit writes nothing
+                refused += 1
+                continue
             result = await apply(graph, kind, thread, target, done.args)
 
             after = {t: await history(graph, t) for t in THREADS}
@@ -286,15 +318,19 @@ async def scenario(path: Path, program: list[tuple]) -> None:
             for other in THREADS:
                 if other != thread:
                     assert [cid(s.config) for s in after[other]] == [cid(s.config) for s in before[other]]
-            check_structure(done, {cid(s.config): s for s in after[thread]}, result)
+            check_structure(done, by_id(after[thread]), result)
             log.append(done)
 
             rows = stored_rows(path)
             assert_append_only(seen, rows, f"{kind} {args} on {thread}")
             seen = rows
+            summary = await saver.reader.get_thread(thread)  # the one row updated on purpose
+            assert (summary.checkpoint_count, summary.latest_checkpoint_id) == (
+                len(after[thread]), cid(after[thread][-1].config),
+            )
 
-        for thread in THREADS:
-            await check_branches(graph, log, thread)
+        heads = sum([await check_branches(graph, log, thread) for thread in THREADS])
+        return log, refused, heads
     finally:
         await saver.close()
 
@@ -314,8 +350,11 @@ def test_a_hand_written_program_covers_every_operation() -> None:
     """One fixed program through the same checks, with every kind of operation and a few
     branches, so the property is exercised whatever hypothesis draws."""
     program = [
-        ("run", "t1", 0),
-        ("replay", "t1", 2),
+        ("run", "t1", 0),  # checkpoints 0-6: input, START, a, b, a, b, a (count 3: END)
+        ("replay", "t1", 2),  # 7: the fork copy of 2, then b, a, b, a
+        ("update", "t1", 7, {"log": ["x"]}, None),  # refused: nothing ran at a fork copy
+        ("update", "t1", 8, {"log": ["y"]}, None),  # as b, the one node that wrote at 8
+        ("update", "t1", 8, {"log": ["x", "y"]}, None),  # the same checkpoint edited again
         ("update", "t1", 3, {"count": 0, "log": ["z"]}, "a"),
         ("continue", "t1"),
         ("update", "t1", 40, {"log": ["x"]}, "b"),
@@ -328,6 +367,9 @@ def test_a_hand_written_program_covers_every_operation() -> None:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "travel.db"
-        asyncio.run(scenario(path, program))
+        log, refused, heads = asyncio.run(scenario(path, program))
         rows = stored_rows(path)
     assert {key[0] for key in rows} == set(APPEND_ONLY)  # every table was written
+    assert {d.kind for d in log if d.created} == {"run", "replay", "update", "continue", "resume"}
+    assert refused == 1 and heads >= 6
+    assert [d.target for d in log if d.kind == "update"][:2] == [log[1].created[1]] * 2

@@ -264,3 +264,18 @@ async def test_palette_offers_no_key_panel_that_escape_cannot_close(demo_db: Pat
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Keys" not in titles and "Quit" not in titles
         assert "Theme" in titles  # Textual's other commands stay
+
+
+async def test_a_small_terminal_drops_the_least_needed_columns_and_keeps_help_in_sight(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        threads, history = app.screen.query_one(ThreadsTable), app.screen.query_one(HistoryTable)
+        assert [c.label.plain for c in threads.columns.values()] == ["status", "thread", "ckpts"]
+        assert [c.label.plain for c in history.columns.values()] == ["", "step", "source", "nodes that ran"]
+        assert "? for keys" in screen_text(app).splitlines()[0]
+        await pilot.resize_terminal(160, 45)
+        await settle(pilot)
+        assert "updated (UTC)" in [c.label.plain for c in threads.columns.values()]
+        assert history.current_checkpoint is not None and history.current_checkpoint.step == 3  # kept

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import re
+from typing import TypedDict
 from pathlib import Path
 
 from textual.widgets import Static
@@ -146,7 +147,7 @@ async def test_an_edit_that_leaves_work_says_how_to_go_on(tmp_path: Path) -> Non
         await open_thread(pilot, "t")
         header = state_of(app)[0]
         assert "as if __start__ had written it" in header
-        assert "edited by hand and not run since: ainvoke(None, config) goes on from here" in header
+        assert "edited by hand and not run since: c continues from here" in header
 
 
 async def test_a_node_retried_after_a_failure_shows_both_attempts(tmp_path: Path) -> None:
@@ -289,3 +290,32 @@ async def test_a_replays_fork_copy_says_nothing_ran(tmp_path) -> None:
         header, labels = state_of(app)
         assert "a copy of its parent, where a replay starts" in header
         assert any("nothing ran: a copy of its parent" in label for label in labels)
+
+
+class Numbers(TypedDict):
+    items: list[int]
+    label: str
+
+
+async def test_state_marks_what_changed_in_the_step_and_opens_long_lists_folded_newest_first(tmp_path: Path) -> None:
+    builder = StateGraph(Numbers).add_node("fill", lambda s: {"items": list(range(30))})
+    builder.add_edge(START, "fill").add_edge("fill", END)
+    path = tmp_path / "numbers.db"
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        await builder.compile(checkpointer=saver).ainvoke({"items": [], "label": "x"}, {"configurable": {"thread_id": "n"}})
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one(StateTree)
+        items = next(n for n in tree.root.children[0].children if "items" in n.label.plain)
+        label = next(n for n in tree.root.children[0].children if "label" in n.label.plain)
+        assert items.label.plain.startswith("● items") and "changed in this step" in items.label.plain
+        assert "30 items, newest first when opened" in items.label.plain
+        assert "changed in this step" not in label.label.plain  # the input set it, fill did not
+        assert not items.is_expanded
+        await press(pilot, "3")
+        while tree.cursor_node is not items:
+            await press(pilot, "j")
+        await press(pilot, "space")
+        assert items.is_expanded
+        assert [c.label.plain.split()[0] for c in items.children][:3] == ["29", "28", "27"]

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import TabbedContent, TextArea
 
-from sample_graphs.demo import demo_graphs
+from sample_graphs.demo import demo_graphs, write_demo_database
 from tui.app import RetraceApp
 from tui.dialogs.edit_state import EditStateDialog
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.text_tab import TextTab
+from tui.widgets.threads_table import ThreadsTable
 from tui_helpers import SIZE, column, open_thread, press, screen_text, settle
 
 
@@ -99,9 +100,12 @@ async def test_mark_and_diff_compare_the_two_branches_final_answers(demo: Path) 
         await press(pilot, "d")
         assert app.screen.query_one("#detail", TabbedContent).active == "diff"
         shown = app.screen.query_one("#diff-text", TextTab).shown
-        assert shown.startswith("marked: step 4")
-        assert "~ messages" in shown and "10 + 20 = 30" in shown and "10 + 20 = 60" in shown
-        assert "written by agent in step 3" in shown
+        # Older to newer, whichever is marked: the old branch's answer, then the new one's.
+        assert shown.startswith("from step 3 · loop · agent  (selected)")
+        assert "to   step 4 · loop · agent  (marked)" in shown
+        assert column(history, 0)[0].startswith("★")  # the marked row
+        assert "~ messages" in shown and "10 + 20 = 30" in shown and "40 + 20 = 60" in shown
+        assert "written by agent in step 4" in shown  # the newer side's value
 
 
 async def test_diff_against_the_parent_names_the_writer_and_the_raw_write(demo: Path) -> None:
@@ -112,7 +116,7 @@ async def test_diff_against_the_parent_names_the_writer_and_the_raw_write(demo: 
         await to_step(pilot, 2)
         await press(pilot, "d")
         shown = app.screen.query_one("#diff-text", TextTab).shown
-        assert shown.startswith("parent: step 1")
+        assert shown.startswith("from step 1 · loop · agent  (parent)")
         assert "+1 message" in shown and "(written by tools in step 2)" in shown
         assert "raw write by tools" in shown
         await press(pilot, "w")
@@ -163,7 +167,7 @@ async def test_replay_adds_a_branch_that_grows_in_the_tree(demo: Path) -> None:
         assert len(history.checkpoints) == before + 3  # the fork copy, tools, agent
         assert "fork" in column(history, 2)
         text = screen_text(app)
-        assert "Replaying from step 1" in text and "step 2 fork" in text and "finished: 3 new checkpoints" in text
+        assert "Replaying calc-add from step 1" in text and "step 2 fork" in text and "finished: 3 new checkpoints" in text
 
 
 async def test_a_failing_replay_shows_the_error_and_stays_on_the_screen(demo: Path) -> None:
@@ -189,5 +193,78 @@ async def test_without_a_graph_write_actions_say_how_to_attach_one(demo: Path) -
             await press(pilot, key)
             assert not isinstance(app.screen, EditStateDialog)
             said = [n.message for n in app._notifications]
-            assert any("open with  retrace open PATH --graph sample_graphs.calculator_agent:graph" in m for m in said)
+            assert any("open it with: retrace open demo.db --graph sample_graphs.calculator_agent:graph" in m for m in said)
         assert rows(demo) == before
+
+
+async def test_slash_filters_the_threads_and_escape_clears_it(demo: Path) -> None:
+    app = RetraceApp(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        threads = app.screen.query_one(ThreadsTable)
+        await press(pilot, "1", "slash")
+        for ch in "calc":
+            await press(pilot, ch)
+        assert column(threads, 1) == ["calc-two-questions", "calc-add"]
+        assert "2 of 7 loaded rows match" in screen_text(app)
+        await press(pilot, "enter", "j")  # back in the table, the filter kept
+        assert threads.current.thread_id == "calc-add"
+        await press(pilot, "slash", "escape")
+        assert len(column(threads, 1)) == 7 and threads.current.thread_id == "calc-add"
+
+
+async def test_colon_goes_to_a_step_on_the_branch_and_G_to_the_oldest(demo: Path) -> None:
+    app = RetraceApp(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-two-questions")
+        history = history_of(app)
+        await press(pilot, "2", "colon", "2", "enter")
+        assert history.current_checkpoint.step == 2
+        await press(pilot, "colon", "9", "9", "enter")
+        assert history.current_checkpoint.step == 2
+        assert any("no step 99" in n.message for n in app._notifications)
+        await press(pilot, "G")
+        assert history.current_checkpoint.step == -1
+
+
+async def test_G_loads_the_rest_of_a_long_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.screens.reads as reads
+
+    monkeypatch.setattr(reads, "PAGE_SIZE", 3)  # calc-two-questions has 10 checkpoints
+    monkeypatch.setattr(HistoryTable, "LOAD_AHEAD", 1)
+    path = tmp_path / "demo.db"
+    await write_demo_database(path)
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-two-questions")
+        history = history_of(app)
+        assert len(history.checkpoints) < 10
+        await press(pilot, "2", "G")
+        assert len(history.checkpoints) == 10 and history.complete
+        assert history.current_checkpoint.step == -1 and history.current_checkpoint.source == "input"
+
+
+async def test_editing_a_step_zero_checkpoint_offers_start_as_the_node(demo: Path) -> None:
+    app = RetraceApp(demo, demo_graphs())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await to_step(pilot, 0)  # made by __start__: the default node of an edit here
+        await press(pilot, "e")
+        assert isinstance(app.screen, EditStateDialog)
+        assert app.screen.query_one("#edit-as-node").value == "__start__"
+        assert app.failures == []
+
+
+async def test_continue_on_a_checkpoint_that_already_ran_on_says_so_and_writes_nothing(demo: Path) -> None:
+    app = RetraceApp(demo, demo_graphs())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "calc-add")
+        await to_step(pilot, 1)
+        before = rows(demo)
+        await press(pilot, "c")
+        assert rows(demo) == before
+        assert any("already run on" in n.message for n in app._notifications)

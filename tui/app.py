@@ -32,7 +32,8 @@ class RetraceApp(Guarded, App[None]):
     """Opens ``db_path`` in a worker (never creating it), then shows the debugger or why it could not."""
 
     CSS_PATH = "retrace.tcss"
-    TITLE = "retrace"
+    TITLE = "retrace · ? for keys"
+    """The footer cuts keys off in a narrow terminal: the header always says where help is."""
     COMMANDS = App.COMMANDS | {RetraceCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [

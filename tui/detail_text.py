@@ -49,19 +49,23 @@ def diff_text(
     before: CheckpointSummary,
     after: CheckpointSummary,
     *,
-    against: str,
+    against: tuple[str, str],
     provenance: Mapping[str, Provenance],
     raw_writes: Sequence[PendingWrite] = (),
     styles: Styles,
+    ids: Mapping[str, str] | None = None,
 ) -> Text:
     """The Diff tab: what changed from ``before`` to ``after``, channel by channel, each changed
     channel with who wrote its value (``provenance``) and, when ``after``'s own step made the
-    change, the raw writes beside the reduced value. ``against`` names ``before`` (``parent``,
-    ``marked``)."""
+    change, the raw writes beside the reduced value. ``against`` says which side is which
+    (``("parent", "selected")``, ``("selected", "marked")``); ``ids`` gives short ids to show."""
     out = Text()
-    thread = f" (thread {before.thread_id})" if before.thread_id != after.thread_id else ""
-    _line(out, f"{against}: {describe_checkpoint(before)}{thread}  {before.checkpoint_id[:8]}", style=styles.get("muted", ""))
-    _line(out, f"this:  {describe_checkpoint(after)}  {after.checkpoint_id[:8]}", style=styles.get("muted", ""))
+    ids = ids or {}
+    other = before.thread_id != after.thread_id
+    for label, side, what in (("from", before, against[0]), ("to", after, against[1])):
+        thread = f", thread {side.thread_id}" if other else ""
+        short = ids.get(side.checkpoint_id, side.checkpoint_id)
+        _line(out, f"{label:<5}{describe_checkpoint(side)}  ({what}{thread})  {short}", style=styles.get("muted", ""))
     out.append("\n")
     if not diff.channels:
         out.append("No channel changed.\n")

@@ -49,6 +49,8 @@ class HistoryLoaded(Message):
     before: str | None
     checkpoints: list[CheckpointSummary]
     complete: bool
+    jump: str | None = None
+    """What to move to once the page is in: ``"oldest"``, or ``"step:N"`` (on the branch)."""
 
 
 @dataclass
@@ -162,3 +164,12 @@ class EditSaved(Message):
 
     thread_id: str
     checkpoint_id: str
+
+
+@dataclass
+class RestOfHistoryWanted(Message):
+    """``G`` (or go-to-step) in the history: load every checkpoint older than the loaded ones,
+    then move to ``jump`` (see :class:`HistoryLoaded`)."""
+
+    thread_id: str
+    jump: str

@@ -177,8 +177,13 @@ def has_children(value: Any) -> bool:
     return isinstance(value, (list, tuple, set, frozenset)) and len(value) > 0
 
 
-def children(value: Any) -> Iterator[tuple[str, Any]]:
-    """The (label, value) pairs under ``value`` in the tree; at most :data:`MAX_CHILDREN`."""
+LARGE_LIST = 20
+"""A list longer than this opens folded in the state tree, its newest (last) items first."""
+
+
+def children(value: Any, *, newest_first: bool = False) -> Iterator[tuple[str, Any]]:
+    """The (label, value) pairs under ``value`` in the tree; at most :data:`MAX_CHILDREN`
+    (with ``newest_first``, a list's last ones, last first; labels stay their indices)."""
     if isinstance(value, BaseMessage):
         items: list[tuple[str, Any]] = [("content", value.content)]
         for name in ("name", "id", "tool_calls", "tool_call_id"):
@@ -195,6 +200,9 @@ def children(value: Any) -> Iterator[tuple[str, Any]]:
                 return
             count += 1
             yield (key if isinstance(key, str) else inline(key, 40)), item
+    elif isinstance(value, (list, tuple)) and newest_first:
+        for i in range(len(value) - 1, max(-1, len(value) - 1 - MAX_CHILDREN), -1):
+            yield str(i), value[i]
     elif isinstance(value, (list, tuple, set, frozenset)):
         for i, item in enumerate(ordered(value)):
             if i == MAX_CHILDREN:

@@ -50,13 +50,13 @@ def load_graph(ref: str) -> CompiledStateGraph:
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
             raise GraphLoadError(
-                f"cannot import {module_name!r} for --graph {ref}: no module named {exc.name!r} "
+                f"cannot import {module_name!r} (for {ref}): no module named {exc.name!r} "
                 f"(run retrace from the folder that holds it, or install it)"
             ) from None
-        raise GraphLoadError(f"importing {module_name!r} for --graph {ref} failed: {exc}") from None
+        raise GraphLoadError(f"importing {module_name!r} (for {ref}) failed: {exc}") from None
     except Exception as exc:  # the user's module raised while importing: say so, no traceback
         raise GraphLoadError(
-            f"importing {module_name!r} for --graph {ref} failed: {type(exc).__name__}: {exc}"
+            f"importing {module_name!r} (for {ref}) failed: {type(exc).__name__}: {exc}"
         ) from None
     value: object = module
     for part in attr.split("."):

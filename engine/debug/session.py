@@ -22,6 +22,7 @@ from engine.checkpoint.base import RunnableConfig, checkpoint_config
 from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.debug.edit import EditError, EditPlan, edit_text, plan_edit
 from engine.debug.model import CheckpointSummary
+from engine.constants import START
 from engine.errors import EngineError
 from engine.graph.compiled import CompiledStateGraph
 from engine.pregel.loop import default_as_node
@@ -113,12 +114,12 @@ class DebugSession:
         ref = checkpoint.metadata.get("graph")
         if isinstance(ref, str):
             return (
-                f"no graph attached for this thread: it was run by {ref}; "
-                f"open with  retrace open PATH --graph {ref}  to edit, replay and continue"
+                f"no graph attached for this thread: it was run by {ref}. To edit, replay and "
+                f"continue, open it with: retrace open {self.path.name} --graph {ref}"
             )
         return (
-            "no graph attached for this thread (it did not record which graph ran it); "
-            "open with  retrace open PATH --graph module:attr  to edit, replay and continue"
+            "no graph attached for this thread (it did not record which graph ran it). To edit, "
+            f"replay and continue, open it with: retrace open {self.path.name} --graph module:attr"
         )
 
     def _graph(self, checkpoint: CheckpointSummary) -> CompiledStateGraph:
@@ -158,9 +159,8 @@ class DebugSession:
                 f"this checkpoint's state cannot be read exactly ({exc}); retrace will not edit "
                 "it, since saving would replace what it could not read"
             ) from None
-        nodes = tuple(graph.spec.nodes)
         default = default_as_node(graph.spec, dict(checkpoint.metadata))
-        choices = ("__start__", *nodes) if checkpoint.source == "input" else nodes
+        choices = (START, *graph.spec.nodes)  # START: the edit stands for the run's input
         assert graph.checkpointer is not None
         return EditStart(edit_text(state.values, graph.checkpointer.serde), state.values, choices, default)
 

@@ -262,14 +262,16 @@ class SuperStepLoop:
         """
         loaded = await self._load()
         node = self._update_node(as_node, loaded)
-        step_id = self.checkpoint_id or self.env.checkpoint_id()
+        new_id = self.env.checkpoint_id()
+        step_id = self.checkpoint_id or new_id
         # Like a real run of the node: the triggers it would have consumed count as seen, so an
         # update "as tools" on a checkpoint waiting to run tools stands in for that run.
         planned = self._plan(step_id)
         pending = next((t.triggers for t in planned if t.name == node), ())
-        # Its own task id: the node's real task from this checkpoint may have recorded writes
-        # here already, and an edit must never replace them.
-        task = Task(task_id(f"{step_id}|update:{self.env.token()}", self.step + 1, node), node, pending)
+        # Its own task id, from the checkpoint it makes: the node's real task from this
+        # checkpoint (or another edit of it) may have recorded writes here, and an edit must
+        # never replace them.
+        task = Task(task_id(f"{step_id}|update:{new_id}", self.step + 1, node), node, pending)
         if values is not None:
             task.writes = self.spec.update_writes(node, values)
             check_update_types(self.spec.fields, task.writes)
@@ -279,7 +281,6 @@ class SuperStepLoop:
         # included (their recorded writes stay on record, unapplied), and what runs next comes
         # from as_node's edges alone.
         superseded = [t for t in planned if t.name != node]  # no writes: their triggers count as seen
-        new_id = self.env.checkpoint_id()
         changed = apply_writes(
             self.channels, self.versions, self.versions_seen, [task, *superseded],
             checkpoint_id=new_id, end_of_step=False,

@@ -27,7 +27,8 @@ class RunEnv:
     Attributes:
         now: the current time as ISO 8601 UTC text (a checkpoint's ``ts``).
         checkpoint_id: a new, time-ordered checkpoint id (UUIDv7 text by default).
-        token: a random token (hex text) that keeps a replay's or an edit's task ids its own.
+        token: a random token (hex text) that keeps a replay's task ids its own; it must differ
+            on every call (a fixed one would let two replays of one checkpoint share task ids).
     """
 
     now: Callable[[], str] = utc_now

@@ -23,7 +23,7 @@ from engine.errors import EngineError
 from tui.guard import Guarded
 from tui.safe_text import literal
 
-HINT = "ctrl+s: save as a new checkpoint (a fork) · esc: cancel, nothing is written"
+HINT = "ctrl+s: save as a new checkpoint (a fork) · ctrl+z: undo · esc: cancel, nothing is written"
 
 
 class EditStateDialog(Guarded, ModalScreen[str | None]):
@@ -63,7 +63,12 @@ class EditStateDialog(Guarded, ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#edit-error", Static).display = False
-        self.query_one("#edit-text", TextArea).focus()
+        area = self.query_one("#edit-text", TextArea)
+        area.focus()
+        # Most edits change the newest message: start there.
+        lines = self.start.text.splitlines()
+        newest = max((i for i, line in enumerate(lines) if '"__retrace__": "message"' in line), default=0)
+        area.move_cursor((newest, 0), center=True)
 
     def show_error(self, error: EditError | EngineError) -> None:
         line = getattr(error, "line", None)

@@ -17,6 +17,7 @@ from textual.widgets import Static, TabbedContent
 
 from engine.debug.edit import EditError
 from engine.debug.graph_view import render_text
+from engine.debug.lineage import children_of
 from engine.debug.model import CheckpointSummary
 from engine.debug.session import DebugSession
 from engine.errors import EngineError
@@ -25,6 +26,8 @@ from tui.dialogs.edit_state import EditStateDialog
 from tui.messages import DiffLoaded, EditSaved, RunFinished, RunProgress
 from tui.safe_text import escape_control, literal
 from tui.screens.reads import DebuggerReads
+from tui.screens.debugger_text import STATE_KEYS
+from tui.widgets.history_table import HistoryTable
 from tui.widgets.state_tree import StateTree
 from tui.widgets.text_tab import TextTab
 
@@ -52,6 +55,7 @@ class DebuggerActions(DebuggerReads):
     session: DebugSession
     marked: CheckpointSummary | None = None
     running: bool = False
+    _diff_for: tuple[str, str] | None = None
 
     # What the screen provides.
 
@@ -76,11 +80,21 @@ class DebuggerActions(DebuggerReads):
         else:
             self.marked = checkpoint
             self.notify(
-                escape_control(f"Marked {describe_checkpoint(checkpoint)} of {checkpoint.thread_id}: "
-                               "select another checkpoint (any branch or thread) and press d"),
-                title="Marked", timeout=5, markup=False,
+                escape_control(f"Marked step {checkpoint.step}: select another checkpoint, then d"),
+                title="Marked", timeout=3, markup=False,
             )
+        self.query_one(HistoryTable).set_marked(self.marked.checkpoint_id if self.marked else None)
+        self.show_mark()
         self.refresh_diff()
+
+    def show_mark(self) -> None:
+        """The state pane's subtitle says what is marked (the Diff tab compares with it)."""
+        pane = self.query_one("#state-pane")
+        if self.marked is None:
+            pane.border_subtitle = STATE_KEYS
+        else:
+            where = f" of {self.marked.thread_id}" if self.marked.thread_id != getattr(self.thread, "thread_id", None) else ""
+            pane.border_subtitle = literal(f"★ marked: step {self.marked.step}{where} (m on it clears)")
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#detail", TabbedContent).active = tab
@@ -118,20 +132,24 @@ class DebuggerActions(DebuggerReads):
             return
         known = self.known()
         if self.marked is not None and self.marked.checkpoint_id != after.checkpoint_id:
-            before, against = self.marked, "marked"
+            # Older to newer, whichever is marked (ids are time-ordered).
+            if self.marked.checkpoint_id < after.checkpoint_id:
+                before, against = self.marked, ("marked", "selected")
+            else:
+                before, after, against = after, self.marked, ("selected", "marked")
         else:
-            before, against = known.get(after.parent_checkpoint_id or ""), "parent"
+            before, against = known.get(after.parent_checkpoint_id or ""), ("parent", "selected")
         if before is None:
             what = "first checkpoint of its thread" if after.parent_checkpoint_id is None else "child of a checkpoint not loaded yet"
             tab.show(f"Nothing to compare with: this is the {what}. Mark another checkpoint with m, then come back.")
             return
         tab.show("Comparing…")
+        self._diff_for = (before.checkpoint_id, after.checkpoint_id)
         internal = self.query_one(StateTree).show_internal
         self.load_diff(before, after, against, known, tab.styles_by_role(), internal)
 
     def on_diff_loaded(self, message: DiffLoaded) -> None:
-        after = self.selected()
-        if after is not None and after.checkpoint_id == message.after_id:
+        if self._diff_for == (message.before_id, message.after_id):  # not a diff asked for before
             self.query_one("#diff-text", TextTab).show(message.text)
 
     # Write actions.
@@ -185,13 +203,19 @@ class DebuggerActions(DebuggerReads):
         if not checkpoint.next:
             self.notify("Nothing to continue: no node runs after this checkpoint. R replays from it.", timeout=5)
             return
+        if children_of(self.known().values()).get(checkpoint.checkpoint_id):
+            self.notify(
+                "This checkpoint has already run on (the next row up on its branch); c continues a "
+                "branch's newest checkpoint. R replays from here as a new branch.", timeout=6,
+            )
+            return
         thread = getattr(self, "thread", None)
         resume = thread is not None and thread.latest_checkpoint_id == checkpoint.checkpoint_id
         self._start_run(checkpoint, resume=resume, verb="Continuing")
 
     def _start_run(self, checkpoint: CheckpointSummary, *, resume: bool, verb: str) -> None:
         self.running = True
-        self.run_log([f"{verb} from {describe_checkpoint(checkpoint)}…"], reset=True)
+        self.run_log([f"{verb} {checkpoint.thread_id} from {describe_checkpoint(checkpoint)}…"], reset=True)
         self.run_graph(checkpoint, resume)
 
     @work(group="run", exclusive=True, exit_on_error=False)

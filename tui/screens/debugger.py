@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from engine.debug.lineage import head_of, parent_chain
+from engine.debug.lineage import head_of
 from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.session import DebugSession
 from engine.debug.source import CheckpointSource
@@ -37,16 +37,18 @@ from tui.messages import (
     MoreHistoryWanted,
     MoreThreadsWanted,
     Reloaded,
+    RestOfHistoryWanted,
     ThreadHighlighted,
     ThreadsLoaded,
     ValueRequested,
 )
 from tui.safe_text import escape_control, literal
-from tui.screens.actions import DebuggerActions
 from tui.screens.debugger_text import NO_THREADS, STATE_KEYS, describe_reload
+from tui.screens.find import DebuggerFind
 from tui.screens.reads import READS
 from tui.thread_status import describe_error, failed_after
 from tui.widgets.checkpoint_header import CheckpointHeader
+from tui.widgets.find_bar import FindBar
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.state_tree import StateTree
 from tui.widgets.state_view import StateView
@@ -54,7 +56,7 @@ from tui.widgets.text_tab import TextTab
 from tui.widgets.threads_table import ThreadsTable
 
 
-class DebuggerScreen(Guarded, DebuggerActions):
+class DebuggerScreen(Guarded, DebuggerFind):
     """Three panes: threads (top left), history (bottom left), and the selected checkpoint
     (right: State, Diff, Writes and Metadata tabs)."""
 
@@ -131,6 +133,7 @@ class DebuggerScreen(Guarded, DebuggerActions):
         self._branch_move: str | None = None
         self._want_parent: str | None = None
         self._reload_again = False
+        self._quiet_reload = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -138,9 +141,11 @@ class DebuggerScreen(Guarded, DebuggerActions):
             with Vertical(id="left"):
                 with Vertical(id="threads-pane", classes="pane"):
                     yield Static(classes="notice")
+                    yield FindBar(id="threads-find")
                     yield ThreadsTable(id="threads")
                 with Vertical(id="history-pane", classes="pane"):
                     yield Static(classes="notice")
+                    yield FindBar(id="history-find")
                     yield HistoryTable(id="history")
                     yield Static(id="run-log")
             with Vertical(id="state-pane", classes="pane"):
@@ -222,6 +227,10 @@ class DebuggerScreen(Guarded, DebuggerActions):
             return  # a page read before a reload
         table.add_checkpoints(message.checkpoints, complete=message.complete)
         self._history_shown()
+        if message.jump == "oldest":
+            table.move_cursor(row=max(0, table.row_count - 1))
+        elif message.jump is not None:
+            self.go_to_step(int(message.jump.removeprefix("step:")), loaded=True)
         if self._want_parent is not None and table.select_checkpoint(self._want_parent):
             self._branch_move, self._want_parent = self._want_parent, None
 
@@ -274,7 +283,9 @@ class DebuggerScreen(Guarded, DebuggerActions):
         if self._reload_again:
             self._reload_again = False
             self.action_reload()
-        elif not self.running:
+        elif self._quiet_reload:
+            self._quiet_reload = False  # after the debugger's own write: the run log says what changed
+        else:
             self.notify(summary, title="Reloaded", timeout=4)
 
     # Requests from the panes.
@@ -287,6 +298,9 @@ class DebuggerScreen(Guarded, DebuggerActions):
         self.branch_head = None
         history = self.query_one(HistoryTable)
         history.begin_thread(message.thread)
+        if not self.running:
+            self.query_one("#run-log", Static).display = False  # it was about another thread
+        self.show_mark()
         title = literal(f"History of {message.thread.thread_id}")
         self.query_one("#history-pane").border_title = title
         self.notice("history-pane", "Loading checkpoints…")
@@ -311,6 +325,11 @@ class DebuggerScreen(Guarded, DebuggerActions):
         self.query_one(CheckpointHeader).show_checkpoint(self.thread, checkpoint)
         self.load_checkpoint(self.thread, checkpoint.checkpoint_id)
         self.refresh_diff()
+
+    def on_rest_of_history_wanted(self, message: RestOfHistoryWanted) -> None:
+        history = self.query_one(HistoryTable)
+        if self.thread is not None and message.thread_id == self.thread.thread_id and history.items:
+            self.load_history(message.thread_id, history.items[-1].checkpoint.checkpoint_id, message.jump)
 
     def on_more_threads_wanted(self, message: MoreThreadsWanted) -> None:
         self.load_threads(message.offset)
@@ -341,6 +360,7 @@ class DebuggerScreen(Guarded, DebuggerActions):
         if checkpoint_id is not None:
             self.checkpoint_id = checkpoint_id
             self._branch_move = None
+        self._quiet_reload = True
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -357,38 +377,6 @@ class DebuggerScreen(Guarded, DebuggerActions):
         """Select the thread (a loaded one) and focus its history."""
         if self.query_one(ThreadsTable).select(lambda t: t.thread_id == message.thread_id):
             self.action_focus_history()
-
-    def action_older(self) -> None:
-        """Move to the parent of the selected checkpoint (along its branch, not in time order)."""
-        history = self.query_one(HistoryTable)
-        current = history.current_checkpoint
-        if current is None:
-            return
-        parent = current.parent_checkpoint_id
-        if parent is None:
-            self.notify("This is the first checkpoint of the thread", timeout=2)
-            return
-        self._branch_move = parent
-        if not history.select_checkpoint(parent):
-            if history.complete:
-                self.notify("The parent checkpoint is not in this thread's history", severity="warning", timeout=3)
-                return
-            self._want_parent = parent  # on a page not loaded yet: select it when it comes
-            self.load_history(history.thread_id, history.items[-1].checkpoint.checkpoint_id)
-
-    def action_newer(self) -> None:
-        """Move to the child of the selected checkpoint on the branch being followed."""
-        history = self.query_one(HistoryTable)
-        current = history.current_checkpoint
-        if current is None or self.branch_head is None:
-            return
-        chain = [c.checkpoint_id for c in parent_chain(history.checkpoints, self.branch_head)]
-        at = chain.index(current.checkpoint_id) if current.checkpoint_id in chain else 0
-        if at == 0:
-            self.notify("This is the newest checkpoint of this branch", timeout=2)
-            return
-        self._branch_move = chain[at - 1]
-        history.select_checkpoint(chain[at - 1])
 
     def action_toggle_internal(self) -> None:
         tree = self.query_one(StateTree)

@@ -16,6 +16,7 @@ from engine.constants import is_internal_channel
 from engine.debug.diff import diff_states
 from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.provenance import provenance
+from engine.debug.refs import short_ids
 from engine.debug.source import CheckpointSource, open_source
 from engine.debug.steps import read_step_writes
 from tui.detail_text import diff_text
@@ -62,9 +63,13 @@ class DebuggerReads(Screen[None]):
         self.post_message(ThreadsLoaded(offset, threads, complete=len(threads) < PAGE_SIZE))
 
     @work(group="history", exclusive=True, exit_on_error=False)
-    async def load_history(self, thread_id: str, before: str | None) -> None:
-        page = await (await self._ready()).list_checkpoints(thread_id, limit=PAGE_SIZE, before=before)
-        self.post_message(HistoryLoaded(thread_id, before, page, complete=len(page) < PAGE_SIZE))
+    async def load_history(self, thread_id: str, before: str | None, jump: str | None = None) -> None:
+        """A page of ``thread_id``'s history older than ``before``; with ``jump``, all of it
+        (then the screen moves to ``jump``)."""
+        limit = None if jump else PAGE_SIZE
+        page = await (await self._ready()).list_checkpoints(thread_id, limit=limit, before=before)
+        complete = jump is not None or len(page) < PAGE_SIZE
+        self.post_message(HistoryLoaded(thread_id, before, page, complete=complete, jump=jump))
 
     @work(group="state", exclusive=True, exit_on_error=False)
     async def load_checkpoint(self, thread: ThreadSummary, checkpoint_id: str) -> None:
@@ -78,7 +83,7 @@ class DebuggerReads(Screen[None]):
 
     @work(group="diff", exclusive=True, exit_on_error=False)
     async def load_diff(
-        self, before: CheckpointSummary, after: CheckpointSummary, against: str,
+        self, before: CheckpointSummary, after: CheckpointSummary, against: tuple[str, str],
         known: dict[str, CheckpointSummary], styles: dict[str, str], internal: bool = False,
     ) -> None:
         """Compare two checkpoints (any threads, any branches) for the Diff tab; the engine's
@@ -92,8 +97,9 @@ class DebuggerReads(Screen[None]):
 
         diff = await asyncio.to_thread(diff_states, shown(old.channel_values), shown(new.channel_values))
         found = provenance(new, [c.channel for c in diff.channels], known)
+        ids = short_ids([*known, before.checkpoint_id, after.checkpoint_id])
         text = diff_text(diff, old.summary, new.summary, against=against, provenance=found,
-                         raw_writes=raw or (), styles=styles)
+                         raw_writes=raw or (), styles=styles, ids=ids)
         self.post_message(DiffLoaded(before.checkpoint_id, after.checkpoint_id, text))
 
     @work(group="reload", exit_on_error=False)

@@ -14,12 +14,13 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
 
 from engine.debug.lineage import BranchDrawer, GraphCell
 from engine.debug.model import CheckpointSummary, ThreadSummary
 from tui.checkpoint_nodes import nodes_that_ran
-from tui.messages import CheckpointHighlighted, MoreHistoryWanted
+from tui.messages import CheckpointHighlighted, MoreHistoryWanted, RestOfHistoryWanted
 from tui.safe_text import literal
 from tui.thread_status import DAMAGED_MARK, describe_error
 from tui.value_format import format_time
@@ -58,12 +59,17 @@ class HistoryTable(PagedTable[HistoryRow]):
         "history-table--edit",
     }
 
+    COMPACT_WIDTH: ClassVar[int] = 60
+    COMPACT_DROP: ClassVar[tuple[int, ...]] = (4,)  # the time: the state header shows it
+
     thread_id: str = ""
     """The thread whose checkpoints these are (set by the screen with :meth:`begin_thread`)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.thread: ThreadSummary | None = None
+        self.marked_id: str | None = None
+        """The checkpoint marked with ``m`` (drawn with ★)."""
         self._drawer = BranchDrawer()
 
     def begin_thread(self, thread: ThreadSummary) -> None:
@@ -116,8 +122,9 @@ class HistoryTable(PagedTable[HistoryRow]):
         return self.get_component_rich_style(f"history-table--{name}", partial=True)
 
     def cells(self, item: HistoryRow) -> list[Text]:
-        graph = Text(item.cell.glyphs, style=self._style("graph"))
         checkpoint = item.checkpoint
+        mark = "★" if checkpoint.checkpoint_id == self.marked_id and not item.failed else ""
+        graph = Text(mark + item.cell.glyphs, style=self._style("graph"))
         if item.failed:
             assert self.thread is not None
             kind, message, _ = describe_error(self.thread.error)
@@ -144,8 +151,23 @@ class HistoryTable(PagedTable[HistoryRow]):
             literal(format_time(checkpoint.created_at, date=False), limit=12),
         ]
 
+    def set_marked(self, checkpoint_id: str | None) -> None:
+        """Draw ★ on the marked checkpoint's row (and take it off the one marked before)."""
+        changed = {self.marked_id, checkpoint_id} - {None}
+        self.marked_id = checkpoint_id
+        for row, item in enumerate(self.shown):
+            if item.checkpoint.checkpoint_id in changed and not item.failed:
+                self.update_cell_at(Coordinate(row, 0), self._cells(item)[0], update_width=True)
+
     def highlighted(self, item: HistoryRow) -> Message:
         return CheckpointHighlighted(item.checkpoint)
 
     def more_wanted(self) -> Message:
         return MoreHistoryWanted(self.thread_id, before=self.items[-1].checkpoint.checkpoint_id)
+
+    def action_scroll_bottom(self) -> None:
+        """``G`` / ``end``: the oldest checkpoint, loading the rest of the history first."""
+        if self.complete or not self.items:
+            super().action_scroll_bottom()
+        else:
+            self.post_message(RestOfHistoryWanted(self.thread_id, "oldest"))

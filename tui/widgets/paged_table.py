@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
@@ -24,6 +25,9 @@ class PagedTable(Guarded, DataTable, Generic[T]):
     The screen calls :meth:`begin` before the first page, then :meth:`add_page` with each page;
     the table posts :meth:`more_wanted` once (until the next page arrives) when the cursor comes
     within :attr:`LOAD_AHEAD` rows of the last loaded row.
+
+    ``items`` holds every row loaded; ``shown`` the rows on screen: all of them, or those the
+    filter (:meth:`set_filter`, case-insensitive text of any cell) keeps.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -38,11 +42,19 @@ class PagedTable(Guarded, DataTable, Generic[T]):
     LOAD_AHEAD: ClassVar[int] = 50
     """How close to the last loaded row the cursor gets before the next page is requested."""
 
+    COMPACT_WIDTH: ClassVar[int] = 0
+    """Below this many columns of width the table drops the columns in :attr:`COMPACT_DROP`
+    (the least needed), so the rest are not cut."""
+    COMPACT_DROP: ClassVar[tuple[int, ...]] = ()
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
             id=id, cursor_type="row", zebra_stripes=True, cursor_foreground_priority="renderable"
         )
         self.items: list[T] = []
+        self.shown: list[T] = []
+        self.filter_text = ""
+        self.compact = False
         self.complete = True
         self.fetching = False
         """A page has been asked for and has not arrived (not Widget.loading: no spinner over rows)."""
@@ -71,25 +83,64 @@ class PagedTable(Guarded, DataTable, Generic[T]):
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def _theme_changed(self, _theme: Theme) -> None:
-        for row, item in enumerate(self.items):
-            for column, cell in enumerate(self.cells(item)):
+        for row, item in enumerate(self.shown):
+            for column, cell in enumerate(self._cells(item)):
                 self.update_cell_at(Coordinate(row, column), cell)
+
+    def _kept(self, values: Sequence) -> list:
+        return [v for i, v in enumerate(values) if not (self.compact and i in self.COMPACT_DROP)]
+
+    def _cells(self, item: T) -> list[Text]:
+        return self._kept(self.cells(item))
+
+    def on_resize(self, event: events.Resize) -> None:
+        compact = event.size.width < self.COMPACT_WIDTH
+        if compact != self.compact:
+            self.compact = compact
+            row = self.cursor_row
+            self.clear(columns=True)
+            for label, width in self._kept(self.columns_spec()):
+                self.add_column(Text(label), width=width)
+            self.add_rows(self._cells(item) for item in self.shown)
+            if 0 <= row < len(self.shown):
+                self.move_cursor(row=row)
 
     def begin(self) -> None:
         """Forget every row (and the column widths they needed): a new list starts loading."""
         self.clear(columns=True)
-        for label, width in self.columns_spec():
+        for label, width in self._kept(self.columns_spec()):
             self.add_column(Text(label), width=width)
         self.items = []
+        self.shown = []
         self.complete = False
         self.fetching = True
+
+    def matches(self, item: T) -> bool:
+        """Whether the filter keeps ``item``: its text, any cell, contains the filter's text."""
+        if not self.filter_text:
+            return True
+        return self.filter_text.casefold() in " ".join(cell.plain for cell in self.cells(item)).casefold()
 
     def add_page(self, items: Sequence[T], *, complete: bool) -> None:
         """Append a page of rows; ``complete`` when the list has no more."""
         self.items.extend(items)
-        self.add_rows(self.cells(item) for item in items)
+        kept = [item for item in items if self.matches(item)]
+        self.shown.extend(kept)
+        self.add_rows(self._cells(item) for item in kept)
         self.complete = complete
         self.fetching = False
+        self._want_more_if_near_end()
+
+    def set_filter(self, text: str) -> None:
+        """Show only the loaded rows whose text contains ``text`` (empty: all); the cursor stays
+        on the row it was on when that row is kept."""
+        current = self.current
+        self.filter_text = text.strip()
+        self.clear()
+        self.shown = [item for item in self.items if self.matches(item)]
+        self.add_rows(self._cells(item) for item in self.shown)
+        if current is not None and current in self.shown:
+            self.move_cursor(row=self.shown.index(current))
         self._want_more_if_near_end()
 
     def replace(self, items: Sequence[T], *, complete: bool, keep: Callable[[T], bool]) -> None:
@@ -100,8 +151,11 @@ class PagedTable(Guarded, DataTable, Generic[T]):
         self.select(keep)
 
     def select(self, wanted: Callable[[T], bool]) -> bool:
-        """Move the cursor to the first loaded row ``wanted`` accepts; False when none does."""
-        row = next((i for i, item in enumerate(self.items) if wanted(item)), None)
+        """Move the cursor to the first loaded row ``wanted`` accepts (clearing a filter that
+        hides it); False when none does."""
+        if self.filter_text and not any(wanted(item) for item in self.shown) and any(map(wanted, self.items)):
+            self.set_filter("")
+        row = next((i for i, item in enumerate(self.shown) if wanted(item)), None)
         if row is not None:
             self.move_cursor(row=row)
         return row is not None
@@ -110,12 +164,12 @@ class PagedTable(Guarded, DataTable, Generic[T]):
     def current(self) -> T | None:
         """The item under the cursor, if any."""
         row = self.cursor_row
-        return self.items[row] if 0 <= row < len(self.items) else None
+        return self.shown[row] if 0 <= row < len(self.shown) else None
 
     def _want_more_if_near_end(self) -> None:
         if self.complete or self.fetching or not self.items:
             return
-        if self.cursor_row >= len(self.items) - self.LOAD_AHEAD:
+        if self.cursor_row >= len(self.shown) - self.LOAD_AHEAD:
             self.fetching = True
             self.post_message(self.more_wanted())
 
@@ -125,6 +179,6 @@ class PagedTable(Guarded, DataTable, Generic[T]):
         event.stop()
         if event.cursor_row != self.cursor_row:
             return  # the cursor has moved on since (a burst of keys, or replace): only its row counts
-        if 0 <= event.cursor_row < len(self.items):
-            self.post_message(self.highlighted(self.items[event.cursor_row]))
+        if 0 <= event.cursor_row < len(self.shown):
+            self.post_message(self.highlighted(self.shown[event.cursor_row]))
         self._want_more_if_near_end()

@@ -28,6 +28,7 @@ from tui.messages import ValueRequested
 from tui.safe_text import clip, literal
 from tui.thread_status import describe_damage
 from tui.value_format import (
+    LARGE_LIST,
     MAX_CHILDREN,
     child_count,
     children,
@@ -164,8 +165,16 @@ class StateTree(Guarded, Tree[Entry]):
                 else "no channel has a value yet"
             )
             self._note(section, hint)
+        summary = detail.summary
+        changed = set() if summary.source in ("input", "fork") else {k for keys in summary.writes.values() for k in keys}
         for name in sorted(shown, key=is_internal_channel):
-            self._add_value(section, ("state", name), name, values[name], default_open=True, title=name)
+            value = values[name]
+            large = isinstance(value, list | tuple) and len(value) > LARGE_LIST
+            self._add_value(
+                section, ("state", name), name, value, default_open=not large, title=name,
+                note="changed in this step" if name in changed else "",
+                newest_first=large,
+            )
 
     def _add_step_writes(self, view: StateView) -> None:
         title, path, detail = "Written in this step", ("step",), view.detail
@@ -244,9 +253,15 @@ class StateTree(Guarded, Tree[Entry]):
         title: str,
         default_open: bool = False,
         error: bool = False,
+        note: str = "",
+        newest_first: bool = False,
     ) -> None:
         label = self._label(key, value, error=error, depth=len(path))
-        entry = Entry(path, value, title=title)
+        if note:
+            label = Text.assemble(Text("● ", style=self._style("role")), label, Text(f"  {note}", style=self._style("muted")))
+        if newest_first:
+            label.append(f"  {len(value):,} items, newest first when opened", style=self._style("muted"))
+        entry = Entry(path, value, title=title, newest_first=newest_first)
         if has_children(value):
             node = parent.add(label, data=entry)
             self._set_open(node, default=default_open)
@@ -263,7 +278,7 @@ class StateTree(Guarded, Tree[Entry]):
         if entry is None or entry.loaded:
             return
         entry.loaded = True
-        for key, item in children(entry.value):
+        for key, item in children(entry.value, newest_first=entry.newest_first):
             self._add_value(node, (*entry.path, key), key, item, title=f"{entry.title} › {key}")
         hidden = child_count(entry.value) - MAX_CHILDREN
         if hidden > 0:

@@ -21,6 +21,8 @@ class Entry:
     loaded: bool = False
     title: str = ""
     """Where the value is, for the value viewer's heading: ``messages › 3 › content``."""
+    newest_first: bool = False
+    """A long list: its children are listed last item first."""
 
 
 @dataclass(frozen=True)
