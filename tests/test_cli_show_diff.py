@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tui_helpers import shout_graph, write_replayed_thread
 
 from engine.checkpoint.sqlite import AsyncSqliteSaver, CheckpointReader
-from engine.debug.refs import CheckpointRefError, branch_of, resolve, short_ids
+from engine.debug.lineage import parent_chain
+from engine.debug.refs import CheckpointRefError, resolve, short_ids
 from sample_graphs.demo import write_demo_database
 from tui.cli import main
-from tui_helpers import shout_graph, write_replayed_thread
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +119,7 @@ def test_bad_references_are_one_line_errors(demo: Path) -> None:
 async def test_a_step_number_prefers_the_current_branch(tmp_path: Path) -> None:
     rows = await fork_thread(tmp_path / "fork.db")
     head = rows[0]
-    branch = branch_of(rows, head)
+    branch = parent_chain(rows, head)
     assert branch[0] is head and branch[-1].source == "input" and len(branch) == 3
     assert resolve(rows, "1") is head  # the edit, not the abandoned step of the same number
     assert resolve(rows, head.checkpoint_id[:30]) is head

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import TabbedContent, TextArea
+from tui_helpers import SIZE, column, open_thread, press, screen_text, settle
 
 from sample_graphs.demo import demo_graphs, write_demo_database
 from tui.app import RetraceApp
@@ -16,7 +17,6 @@ from tui.dialogs.edit_state import EditStateDialog
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.text_tab import TextTab
 from tui.widgets.threads_table import ThreadsTable
-from tui_helpers import SIZE, column, open_thread, press, screen_text, settle
 
 
 @pytest.fixture
@@ -33,6 +33,13 @@ def rows(path: Path) -> int:
 
 def history_of(app: RetraceApp) -> HistoryTable:
     return app.screen.query_one(HistoryTable)
+
+
+async def at_step(pilot, thread: str, step: int) -> None:
+    """Wait for the app, open ``thread`` and move to its ``step``."""
+    await settle(pilot)
+    await open_thread(pilot, thread)
+    await to_step(pilot, step)
 
 
 async def to_step(pilot, step: int) -> None:
@@ -87,9 +94,7 @@ async def test_edit_then_continue_makes_a_branch_and_the_old_one_stays(demo: Pat
 async def test_mark_and_diff_compare_the_two_branches_final_answers(demo: Path) -> None:
     app = RetraceApp(demo, demo_graphs())
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_thread(pilot, "calc-add")
-        await to_step(pilot, 1)
+        await at_step(pilot, "calc-add", 1)
         await edit_and_save(pilot, '"a": 10.0', '"a": 40.0')
         await press(pilot, "c")
         await press(pilot, "m")  # the new branch's answer: 40 + 20 = 60
@@ -128,9 +133,7 @@ async def test_diff_against_the_parent_names_the_writer_and_the_raw_write(demo: 
 async def test_an_invalid_edit_shows_the_error_and_writes_nothing(demo: Path) -> None:
     app = RetraceApp(demo, demo_graphs())
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_thread(pilot, "calc-add")
-        await to_step(pilot, 1)
+        await at_step(pilot, "calc-add", 1)
         before = rows(demo)
         await edit_and_save(pilot, '"messages": [', '"messages": [,')
         assert isinstance(app.screen, EditStateDialog)
@@ -144,9 +147,7 @@ async def test_an_invalid_edit_shows_the_error_and_writes_nothing(demo: Path) ->
 async def test_escape_leaves_the_editor_with_nothing_written(demo: Path) -> None:
     app = RetraceApp(demo, demo_graphs())
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_thread(pilot, "calc-add")
-        await to_step(pilot, 1)
+        await at_step(pilot, "calc-add", 1)
         before = rows(demo)
         await press(pilot, "e")
         app.screen.query_one(TextArea).load_text("{}")
@@ -158,9 +159,7 @@ async def test_escape_leaves_the_editor_with_nothing_written(demo: Path) -> None
 async def test_replay_adds_a_branch_that_grows_in_the_tree(demo: Path) -> None:
     app = RetraceApp(demo, demo_graphs())
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_thread(pilot, "calc-add")
-        await to_step(pilot, 1)
+        await at_step(pilot, "calc-add", 1)
         before = len(history_of(app).checkpoints)
         await press(pilot, "R")
         history = history_of(app)
@@ -261,9 +260,7 @@ async def test_editing_a_step_zero_checkpoint_offers_start_as_the_node(demo: Pat
 async def test_continue_on_a_checkpoint_that_already_ran_on_says_so_and_writes_nothing(demo: Path) -> None:
     app = RetraceApp(demo, demo_graphs())
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_thread(pilot, "calc-add")
-        await to_step(pilot, 1)
+        await at_step(pilot, "calc-add", 1)
         before = rows(demo)
         await press(pilot, "c")
         assert rows(demo) == before

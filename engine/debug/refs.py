@@ -6,26 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from engine.debug.lineage import parent_chain
 from engine.debug.model import CheckpointSummary
 from engine.errors import EngineError
 
-__all__ = ["CheckpointRefError", "branch_of", "resolve", "short_ids"]
+__all__ = ["CheckpointRefError", "resolve", "short_ids"]
 
 
 class CheckpointRefError(EngineError):
     """A checkpoint reference names no checkpoint of the thread, or more than one."""
-
-
-def branch_of(history: Sequence[CheckpointSummary], head: CheckpointSummary) -> list[CheckpointSummary]:
-    """``head`` and its ancestors, newest first, following parent ids through ``history``."""
-    by_id = {c.checkpoint_id: c for c in history}
-    chain, seen = [], set()
-    current: CheckpointSummary | None = head
-    while current is not None and current.checkpoint_id not in seen:
-        chain.append(current)
-        seen.add(current.checkpoint_id)
-        current = by_id.get(current.parent_checkpoint_id or "")
-    return chain
 
 
 def resolve(history: Sequence[CheckpointSummary], ref: str) -> CheckpointSummary:
@@ -44,7 +33,7 @@ def resolve(history: Sequence[CheckpointSummary], ref: str) -> CheckpointSummary
         return exact[0]
     if re.fullmatch(r"-?(0|[1-9][0-9]{0,11})", ref):  # "01a2…" and "0123" are id prefixes
         step = int(ref)
-        on_branch = [c for c in branch_of(history, history[0]) if c.step == step] if history else []
+        on_branch = [c for c in parent_chain(history, history[0]) if c.step == step] if history else []
         anywhere = [c for c in history if c.step == step]
         matches = on_branch if len(on_branch) == 1 else anywhere
         if len(matches) == 1:
