@@ -101,3 +101,22 @@ def test_a_malformed_tag_is_refused() -> None:
     data["messages"][0] = {"__retrace__": "message", "type": "human"}
     with pytest.raises(EditError, match="'messages'"):
         plan_edit(FIELDS, CURRENT, json.dumps(data), SERDE)
+
+
+def test_characters_a_terminal_acts_on_are_escaped_in_the_editor_and_round_trip() -> None:
+    current = {**CURRENT, "count": 1, "log": ["\x9b31m\u202eevil\u200b", "é"]}
+    text = edit_text(current, SERDE)
+    assert "\x9b" not in text and "\u202e" not in text and "\u200b" not in text
+    assert "\\u009b31m\\u202eevil\\u200b" in text and "é" in text  # plain letters stay readable
+    assert json.loads(text)["log"] == current["log"]
+    with pytest.raises(EditError, match="nothing changed"):
+        plan_edit(FIELDS, current, text, SERDE)
+
+
+def test_a_message_typed_in_without_an_id_is_appended() -> None:
+    data = json.loads(edit_text(CURRENT, SERDE))
+    data["messages"].append({"__retrace__": "message", "type": "human", "fields": {"content": "and 2 + 2?"}})
+    plan = plan_edit(FIELDS, CURRENT, json.dumps(data), SERDE)
+    (added,) = plan.update["messages"]
+    assert isinstance(added, HumanMessage) and added.content == "and 2 + 2?" and added.id
+    assert [m.content for m in add_messages(CURRENT["messages"], plan.update["messages"])] == ["hi", "hello", "and 2 + 2?"]

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shutil
+import threading
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
-from engine.checkpoint.sqlite import CheckpointReader
+from engine.checkpoint.sqlite import AsyncSqliteSaver, CheckpointReader
 from engine.debug.edit import EditError
 from engine.debug.session import DebugSession, NoGraphError
+from engine.graph import END, START, StateGraph
 from sample_graphs.demo import demo_graphs, write_demo_database
 
 
@@ -124,3 +128,70 @@ async def test_a_failing_run_is_returned_not_raised(tmp_path: Path) -> None:
     finally:
         await session.close()
     assert type(result.error).__name__ == "InvalidUpdateError"
+
+
+async def test_a_default_node_the_graph_does_not_have_is_no_default(demo: Path) -> None:
+    session = DebugSession(demo, demo_graphs())
+    try:
+        at = await before_tools(demo)
+        ghost = dataclasses.replace(at, metadata={**at.metadata, "writes": {"\x1b[2Jghost": ["messages"]}})
+        start = await session.start_edit(ghost)
+    finally:
+        await session.close()
+    assert start.default_as_node is None and start.as_node_choices == ("__start__", "agent", "tools")
+
+
+class Counter(TypedDict):
+    x: int
+
+
+def strict_router_graph():
+    """``a`` routes with a table that has no entry for x=5: a router that raises on an edit."""
+    builder = StateGraph(Counter).add_node("a", lambda s: {"x": s["x"]})
+    builder.add_edge(START, "a").add_conditional_edges("a", lambda s: {1: END}[s["x"]])
+    return builder.compile()
+
+
+async def test_an_edit_the_graphs_own_code_refuses_is_an_edit_error_and_nothing_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "router.db"
+    graph = strict_router_graph()
+    graph.graph_ref = "tests:strict_router_graph"
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        await graph.with_checkpointer(saver).ainvoke({"x": 1}, {"configurable": {"thread_id": "r"}})
+    session = DebugSession(path, [graph])
+    try:
+        at = (await history(path, "r"))[0]
+        start = await session.start_edit(at)
+        with pytest.raises(EditError, match="the graph refused the edit: KeyError"):
+            await session.edit(at, start, start.text.replace('"x": 1', '"x": 5'), "a")
+    finally:
+        await session.close()
+    assert len(await history(path, "r")) == 3  # input, step 0, step 1: nothing added
+
+
+async def test_a_replaced_file_gets_a_new_writer(demo: Path, tmp_path: Path) -> None:
+    session = DebugSession(demo, demo_graphs())
+    try:
+        at = await before_tools(demo)
+        start = await session.start_edit(at)
+        await session.edit(at, start, start.text.replace('"a": 10.0', '"a": 11.0'), None)
+        replacement = tmp_path / "other.db"
+        await asyncio.to_thread(lambda: asyncio.run(write_demo_database(replacement)))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{demo}{suffix}").unlink(missing_ok=True)
+        shutil.copy(replacement, demo)
+        at = await before_tools(demo)
+        before = len(await history(demo, "calc-add"))
+        start = await session.start_edit(at)
+        await session.edit(at, start, start.text.replace('"a": 10.0', '"a": 12.0'), None)
+    finally:
+        await session.close()
+    assert len(await history(demo, "calc-add")) == before + 1  # written into the new file
+
+
+def test_sync_nodes_run_off_the_event_loop() -> None:
+    seen = []
+    builder = StateGraph(Counter).add_node("a", lambda s: seen.append(threading.current_thread()) or {"x": 2})
+    graph = builder.add_edge(START, "a").add_edge("a", END).compile()
+    assert graph.invoke({"x": 1}) == {"x": 2}
+    assert seen and seen[0] is not threading.main_thread()

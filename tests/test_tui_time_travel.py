@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import TabbedContent, TextArea
-from tui_helpers import SIZE, column, open_thread, press, screen_text, settle
 
+from engine.checkpoint.sqlite import AsyncSqliteSaver
 from sample_graphs.demo import demo_graphs, write_demo_database
 from tui.app import RetraceApp
 from tui.dialogs.edit_state import EditStateDialog
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.text_tab import TextTab
 from tui.widgets.threads_table import ThreadsTable
+from tui_helpers import SIZE, column, open_thread, press, screen_text, settle, shout_graph
 
 
 @pytest.fixture
@@ -265,3 +266,21 @@ async def test_continue_on_a_checkpoint_that_already_ran_on_says_so_and_writes_n
         await press(pilot, "c")
         assert rows(demo) == before
         assert any("already run on" in n.message for n in app._notifications)
+
+
+async def test_a_hostile_graph_name_in_the_metadata_stays_inert(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.db"
+    graph = shout_graph().compile()
+    graph.graph_ref = "\x1b[2J[b]evil[/b]:graph"
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        await graph.with_checkpointer(saver).ainvoke({"note": "hi"}, {"configurable": {"thread_id": "t"}})
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "2", "V")
+        shown = app.screen.query_one("#graph-text", TextTab).shown
+        assert "\x1b" not in shown and "\\x1b[2J[b]evil[/b]:graph" in shown
+        await press(pilot, "e")
+        said = " ".join(n.message for n in app._notifications)
+        assert "\x1b" not in said and "\\x1b[2J" in said
+        assert "\x1b" not in screen_text(app)

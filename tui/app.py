@@ -89,11 +89,14 @@ class RetraceApp(Guarded, App[None]):
 
     async def on_unmount(self) -> None:
         # Awaited in a handler only here: the app is closing and nothing on screen waits on it.
-        if self.reader is not None:
-            await self.reader.close()
+        readers = {id(r): r for r in [self.reader, *(getattr(s, "reader", None) for s in self.screen_stack)] if r}
+        try:
+            for reader in readers.values():  # the screens' own (a reload may have replaced it)
+                await reader.close()
+        finally:
             self.reader = None
-        if self.session is not None:
-            await self.session.close()
+            if self.session is not None:
+                await self.session.close()
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Save an SVG of the screen into ``path``, else the Downloads folder if there is one,

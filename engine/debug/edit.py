@@ -14,8 +14,11 @@ The JSON is the checkpoint serializer's own (tagged objects such as
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
+import unicodedata
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +81,18 @@ def edit_text(values: Mapping[str, Any], serde: JsonSerializer) -> str:
     """The editor's starting text: ``{channel: value}`` as indented JSON in the serializer's
     tagged form. A value the reader could not decode shows as ``{"__retrace__": "undecodable",
     ...}`` and can be left as it is, but not saved back."""
-    return json.dumps({k: _tagged(serde, v) for k, v in values.items()}, indent=2, ensure_ascii=False)
+    text = json.dumps({k: _tagged(serde, v) for k, v in values.items()}, indent=2, ensure_ascii=False)
+    # Characters a terminal may act on (C1 controls, bidi overrides, zero-width marks) only
+    # occur inside JSON strings here: \u-escaped they stay the same JSON, and stay inert.
+    return _INVISIBLE.sub(lambda m: json.dumps(m.group())[1:-1], text)
+
+
+_INVISIBLE = re.compile(
+    "[" + "".join(
+        re.escape(chr(c)) for c in range(0x80, 0x10000)
+        if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp", "Co")
+    ) + "]"
+)
 
 
 def _line_of(text: str, channel: str) -> int | None:
@@ -173,6 +187,12 @@ def plan_edit(
                 raise EditError(str(exc).split(": ", 1)[-1], line=line, channel=channel) from None
             update[channel] = value
             continue
+        if field.reducer is add_messages and isinstance(value, list):
+            # A message typed in without an id gets one now, as add_messages would give it.
+            value = [
+                dataclasses.replace(m, id=str(uuid.uuid4())) if isinstance(m, BaseMessage) and m.id is None else m
+                for m in value
+            ]
         write = _reducer_write(field, old, value, serde)
         if write is None:
             name = getattr(field.reducer, "__name__", "its reducer")

@@ -31,6 +31,14 @@ from engine.pregel.runtime import StepCommitted, StepPlan
 __all__ = ["DebugSession", "EditStart", "NoGraphError", "RunResult"]
 
 
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
 class NoGraphError(EngineError):
     """A write action on a thread with no attached graph (or on a read-only database)."""
 
@@ -93,6 +101,7 @@ class DebugSession:
             self.graphs[graph.graph_ref or graph.name] = graph
         self.read_only = read_only
         self._saver: AsyncSqliteSaver | None = None
+        self._file: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
 
     def graph_for(self, checkpoint: CheckpointSummary) -> CompiledStateGraph | None:
@@ -131,11 +140,17 @@ class DebugSession:
         return graph
 
     async def _bound(self, checkpoint: CheckpointSummary) -> CompiledStateGraph:
-        """The thread's graph, saving to this database."""
+        """The thread's graph, saving to this database (reopened if the file was replaced
+        since: a writer on the old file would write to, and read, what is no longer there)."""
         graph = self._graph(checkpoint)
         async with self._lock:
+            current = _file_id(self.path)
+            if self._saver is not None and current != self._file:
+                await self._saver.close()
+                self._saver = None
             if self._saver is None:
                 self._saver = await AsyncSqliteSaver.open(self.path)
+                self._file = current
         return graph.with_checkpointer(self._saver)
 
     @staticmethod
@@ -161,6 +176,7 @@ class DebugSession:
             ) from None
         default = default_as_node(graph.spec, dict(checkpoint.metadata))
         choices = (START, *graph.spec.nodes)  # START: the edit stands for the run's input
+        default = default if default in choices else None
         assert graph.checkpointer is not None
         return EditStart(edit_text(state.values, graph.checkpointer.serde), state.values, choices, default)
 
@@ -188,6 +204,20 @@ class DebugSession:
             return await graph.aupdate_state(self._config(checkpoint), plan.update, as_node=node)
         except EngineError as exc:
             raise EditError(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - the graph's own code (a router, a reducer) refused
+            raise EditError(f"the graph refused the edit: {type(exc).__name__}: {exc}") from None
+
+    async def continue_from(
+        self, checkpoint: CheckpointSummary, on_step: Callable[[StepCommitted], Awaitable[None] | None] | None = None
+    ) -> RunResult:
+        """Run on from ``checkpoint``: a resume when it is still the thread's newest checkpoint
+        (read now, not from what the debugger last loaded), else a replay (see :meth:`run_from`)."""
+        graph = await self._bound(checkpoint)
+        assert graph.checkpointer is not None
+        thread = {"configurable": {"thread_id": checkpoint.thread_id, "checkpoint_ns": checkpoint.checkpoint_ns}}
+        latest = await graph.checkpointer.aget_tuple(thread)
+        resume = latest is not None and latest.checkpoint.id == checkpoint.checkpoint_id
+        return await self.run_from(checkpoint, resume=resume, on_step=on_step)
 
     async def run_from(
         self,

@@ -34,8 +34,7 @@ async def execute(
     (``KeyboardInterrupt``) is raised as it is.
     """
     to_run = reuse_finished(tasks, saved)
-    concurrent = len(to_run) > 1
-    futures = [asyncio.ensure_future(spec.run_task(t, channels, config, concurrent)) for t in to_run]
+    futures = [asyncio.ensure_future(spec.run_task(t, channels, config)) for t in to_run]
     try:
         if futures:
             await asyncio.wait(futures)

@@ -318,5 +318,7 @@ def default_as_node(spec: GraphSpec, metadata: dict[str, Any] | None) -> str | N
         return START
     if len(spec.nodes) == 1:
         return next(iter(spec.nodes))
-    last = list(metadata.get("writes") or {})
-    return last[0] if len(last) == 1 else None
+    writes = metadata.get("writes")
+    last = list(writes) if isinstance(writes, dict) else []
+    # A name the graph does not have (renamed since, or a hostile file) is no answer.
+    return last[0] if len(last) == 1 and last[0] in spec.nodes else None

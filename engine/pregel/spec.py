@@ -29,12 +29,13 @@ def join_channel(starts: tuple[str, ...], end: str) -> str:
     return f"{JOIN_PREFIX}{'+'.join(starts)}:{end}"
 
 
-async def call(fn: Any, arguments: tuple[tuple[Any, ...], dict[str, Any]], in_thread: bool) -> Any:
-    """Call a node or router; sync ones run in a worker thread when siblings run beside them."""
+async def call(fn: Any, arguments: tuple[tuple[Any, ...], dict[str, Any]]) -> Any:
+    """Call a node or router. A sync one runs in a worker thread, as LangGraph's async API runs
+    it in an executor: a slow sync node never blocks the event loop (nor a debugger on it)."""
     args, kwargs = arguments
     if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None)):
         return await fn(*args, **kwargs)
-    result = await asyncio.to_thread(fn, *args, **kwargs) if in_thread else fn(*args, **kwargs)
+    result = await asyncio.to_thread(fn, *args, **kwargs)
     return await result if inspect.isawaitable(result) else result
 
 
@@ -166,9 +167,7 @@ class GraphSpec:
             )
         return list(update.items())
 
-    async def run_task(
-        self, task: Task, channels: Mapping[str, BaseChannel], config: Any, in_thread: bool
-    ) -> list[tuple[str, Any]]:
+    async def run_task(self, task: Task, channels: Mapping[str, BaseChannel], config: Any) -> list[tuple[str, Any]]:
         """Run one task and return its writes: state updates, then the edges it takes."""
         if task.name == START:
             update = state_to_dict(channels[START].value)
@@ -176,9 +175,9 @@ class GraphSpec:
         else:
             node = self.nodes[task.name]
             state = build_state(self.state_schema, self.state_values(channels))
-            result = await call(node.fn, call_arguments(node.config_arg, state, config), in_thread)
+            result = await call(node.fn, call_arguments(node.config_arg, state, config))
             writes = self.update_writes(task.name, result)
-        return writes + await self.edge_writes(task.name, writes, channels, config, in_thread)
+        return writes + await self.edge_writes(task.name, writes, channels, config)
 
     async def edge_writes(
         self,
@@ -186,7 +185,6 @@ class GraphSpec:
         writes: list[tuple[str, Any]],
         channels: Mapping[str, BaseChannel],
         config: Any,
-        in_thread: bool = False,
     ) -> list[tuple[str, Any]]:
         """The trigger writes of ``node``'s edges; its routers see the state with ``writes`` applied.
 
@@ -202,7 +200,7 @@ class GraphSpec:
                     fresh[key].update([value])
             state = build_state(self.state_schema, self.state_values(fresh))
             for branch in branches:
-                result = await call(branch.router, call_arguments(branch.config_arg, state, config), in_thread)
+                result = await call(branch.router, call_arguments(branch.config_arg, state, config))
                 edges += [(f"{BRANCH_PREFIX}{d}", None) for d in self._destinations(branch, result)]
         return edges
 

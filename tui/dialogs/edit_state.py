@@ -92,11 +92,15 @@ class EditStateDialog(Guarded, ModalScreen[str | None]):
     async def save(self, text: str, as_node: str | None) -> None:
         try:
             saved = await self.session.edit(self.checkpoint, self.start, text, as_node)
-        except EngineError as exc:
-            self.saving = False
-            self.show_error(exc)
+        except Exception as exc:  # noqa: BLE001 - shown under the editor; ctrl+s works again
+            self.show_error(exc if isinstance(exc, EngineError) else EditError(f"{type(exc).__name__}: {exc}"))
             return
+        finally:
+            self.saving = False
         self.dismiss(saved["configurable"]["checkpoint_id"])
 
     def action_cancel(self) -> None:
+        if self.saving:
+            self.notify("Saving… wait a moment, then press esc again", timeout=3)
+            return
         self.dismiss(None)

@@ -115,7 +115,7 @@ class DebuggerActions(DebuggerReads):
             return
         graph = self.session.graph_for(checkpoint)
         if graph is None:
-            tab.show(self.session.why_not(checkpoint) or "No graph attached for this thread.")
+            tab.show(literal(self.session.why_not(checkpoint) or "No graph attached for this thread."))
             return
         ran = () if checkpoint.source in ("input", "fork") else tuple(checkpoint.writes)
         drawn = render_text(graph.spec, ran=ran, next_=checkpoint.next, width=max(40, tab.size.width - 2))
@@ -209,17 +209,16 @@ class DebuggerActions(DebuggerReads):
                 "branch's newest checkpoint. R replays from here as a new branch.", timeout=6,
             )
             return
-        thread = getattr(self, "thread", None)
-        resume = thread is not None and thread.latest_checkpoint_id == checkpoint.checkpoint_id
-        self._start_run(checkpoint, resume=resume, verb="Continuing")
+        self._start_run(checkpoint, resume=None, verb="Continuing")
 
-    def _start_run(self, checkpoint: CheckpointSummary, *, resume: bool, verb: str) -> None:
+    def _start_run(self, checkpoint: CheckpointSummary, *, resume: bool | None, verb: str) -> None:
         self.running = True
         self.run_log([f"{verb} {checkpoint.thread_id} from {describe_checkpoint(checkpoint)}…"], reset=True)
         self.run_graph(checkpoint, resume)
 
     @work(group="run", exclusive=True, exit_on_error=False)
-    async def run_graph(self, checkpoint: CheckpointSummary, resume: bool) -> None:
+    async def run_graph(self, checkpoint: CheckpointSummary, resume: bool | None) -> None:
+        """``resume`` None: continue (the core decides resume or replay); False: replay."""
         def progress(committed: StepCommitted) -> None:
             nodes = ", ".join(t.name for t in committed.tasks) or committed.source
             after = f" → next {', '.join(committed.next)}" if committed.next else " → done"
@@ -227,8 +226,11 @@ class DebuggerActions(DebuggerReads):
             self.post_message(RunProgress(checkpoint.thread_id, checkpoint_id, f"step {committed.step} {committed.source}: {nodes}{after}"))
 
         try:
-            result = await self.session.run_from(checkpoint, resume=resume, on_step=progress)
-        except EngineError as exc:
+            if resume is None:
+                result = await self.session.continue_from(checkpoint, on_step=progress)
+            else:
+                result = await self.session.run_from(checkpoint, resume=resume, on_step=progress)
+        except Exception as exc:  # noqa: BLE001 - shown in the run log, never a dead worker
             self.post_message(RunFinished(checkpoint.thread_id, None, 0, exc))
             return
         last = result.last["configurable"]["checkpoint_id"] if result.last else None

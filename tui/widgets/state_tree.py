@@ -258,7 +258,9 @@ class StateTree(Guarded, Tree[Entry]):
     ) -> None:
         label = self._label(key, value, error=error, depth=len(path))
         if note:
-            label = Text.assemble(Text("● ", style=self._style("role")), label, Text(f"  {note}", style=self._style("muted")))
+            marked = Text.assemble(Text("● ", style=self._style("role")), label, Text(f"  {note}", style=self._style("muted")))
+            marked.style = label.style  # the key's style stays the label's own (a theme change restyles it)
+            label = marked
         if newest_first:
             label.append(f"  {len(value):,} items, newest first when opened", style=self._style("muted"))
         entry = Entry(path, value, title=title, newest_first=newest_first)

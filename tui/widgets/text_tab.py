@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from tui.guard import Guarded
+from tui.safe_text import literal
 
 ROLES = ("added", "removed", "changed", "muted", "key", "error")
 
@@ -36,7 +37,7 @@ class TextTab(Guarded, VerticalScroll, can_focus=True):
 
     def show(self, text: Text | str) -> None:
         body = self.query_one(".text-tab-body", Static)
-        body.update(text if isinstance(text, Text) else Text(text, style=self.styles_by_role()["muted"]))
+        body.update(text if isinstance(text, Text) else literal(text, style=self.styles_by_role()["muted"]))
         self.scroll_home(animate=False)
 
     @property
