@@ -321,4 +321,4 @@ def default_as_node(spec: GraphSpec, metadata: dict[str, Any] | None) -> str | N
     writes = metadata.get("writes")
     last = list(writes) if isinstance(writes, dict) else []
     # A name the graph does not have (renamed since, or a hostile file) is no answer.
-    return last[0] if len(last) == 1 and last[0] in spec.nodes else None
+    return last[0] if len(last) == 1 and (last[0] in spec.nodes or last[0] == START) else None
