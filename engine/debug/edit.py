@@ -25,8 +25,8 @@ from typing import Any
 
 from engine.checkpoint.serde import TAG, JsonSerializer, Undecodable
 from engine.errors import EngineError, InvalidUpdateError, SerializationError
-from engine.graph.schema import StateField
-from engine.graph.validate import check_update_types
+from engine.pregel.schema import StateField
+from engine.pregel.validate import check_update_types
 from engine.messages import (
     REMOVE_ALL_MESSAGES,
     BaseMessage,

@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from engine.constants import END, START
-from engine.graph.nodes import Branch
+from engine.pregel.nodes import Branch
 from engine.pregel.spec import GraphSpec
 
 __all__ = ["NEXT_STYLE", "RAN_STYLE", "Edge", "GraphText", "graph_edges", "render_text", "shown_name", "to_mermaid"]

@@ -19,7 +19,7 @@ from engine.checkpoint.base import (
     metadata_matches,
 )
 from engine.errors import InvalidUpdateError
-from engine.graph.schema import value_classes
+from engine.pregel.schema import value_classes
 from engine.pregel.algo import apply_writes, prepare_next_tasks
 from engine.pregel.loop import SuperStepLoop
 from engine.pregel.pending import task_outcomes

@@ -14,8 +14,8 @@ from typing import Any, Literal, get_args, get_origin
 from engine.constants import END, RESERVED_CHARACTERS, START
 from engine.errors import GraphValidationError
 from engine.graph.compiled import CompiledStateGraph
-from engine.graph.nodes import Branch, NodeSpec, config_argument
-from engine.graph.schema import StateField, state_fields
+from engine.pregel.nodes import Branch, NodeSpec, config_argument
+from engine.pregel.schema import StateField, state_fields
 from engine.pregel.spec import GraphSpec
 
 

@@ -29,7 +29,7 @@ from engine.errors import (
     InvalidUpdateError,
     UnknownNodeError,
 )
-from engine.graph.validate import check_update_types
+from engine.pregel.validate import check_update_types
 from engine.pregel.algo import (
     Task,
     apply_writes,
@@ -256,7 +256,7 @@ class SuperStepLoop:
         Raises:
             UnknownNodeError: ``as_node`` is not a node of the graph.
             InvalidUpdateError: ``values`` do not fit the state's declared types (nothing is
-                written; see :mod:`engine.graph.validate`), or
+                written; see :mod:`engine.pregel.validate`), or
                 ``as_node`` is None and the last step ran several nodes (say which
                 one the update comes from), or ``values`` has keys the state does not have.
         """

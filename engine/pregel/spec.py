@@ -19,8 +19,8 @@ from typing import Any
 from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
 from engine.constants import BRANCH_PREFIX, END, JOIN_PREFIX, START
 from engine.errors import InvalidUpdateError, UnknownNodeError
-from engine.graph.nodes import Branch, NodeSpec, call_arguments
-from engine.graph.schema import StateField, build_state, state_to_dict
+from engine.pregel.nodes import Branch, NodeSpec, call_arguments
+from engine.pregel.schema import StateField, build_state, state_to_dict
 from engine.pregel.algo import Task
 
 

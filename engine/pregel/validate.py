@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 
 from engine.errors import InvalidUpdateError
-from engine.graph.schema import StateField
+from engine.pregel.schema import StateField
 
 __all__ = ["check_update_types", "type_label"]
 
