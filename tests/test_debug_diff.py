@@ -42,12 +42,12 @@ def test_messages_are_matched_by_id() -> None:
     before = [hi, answer]
     after = [hi, AIMessage("hello there", id="2"), HumanMessage("more", id="3"), AIMessage("ok", id="4")]
     channel = diff_states({"messages": before}, {"messages": after}).channels[0]
-    assert channel.summary == "+2 messages, 1 edited"
+    assert channel.summary == "+2 messages, 1 message changed"
     assert ((1, "content"), "changed") in [(c.path, c.kind) for c in channel.changes]
     added = [c.after for c in channel.changes if c.kind == "added"]
     assert [m.id for m in added] == ["3", "4"]
     removed = diff_states({"messages": after}, {"messages": [hi]}).channels[0]
-    assert removed.summary == "-3 removed"
+    assert removed.summary == "-3 messages"
 
 
 def test_long_text_gets_a_line_diff() -> None:
@@ -82,3 +82,13 @@ def test_values_nested_past_recursion_say_the_whole_value_changed() -> None:
         deep_a, deep_b = [deep_a], [deep_b]
     changes, _ = diff_values(deep_a, deep_b)
     assert len(changes) == 1 and changes[0].path == ()
+
+
+def test_a_tools_answer_is_matched_by_the_call_it_answers() -> None:
+    from engine.messages import ToolMessage
+
+    before = {"messages": [ToolMessage("30", tool_call_id="call_1", id="t1")]}
+    after = {"messages": [ToolMessage("60", tool_call_id="call_1", id="t2")]}  # a replay's answer
+    (channel,) = diff_states(before, after).channels
+    assert channel.summary == "1 message changed"
+    assert [(c.path, c.before, c.after) for c in channel.changes if c.path[-1] == "content"] == [((0, "content"), "30", "60")]

@@ -272,7 +272,7 @@ async def test_a_small_terminal_drops_the_least_needed_columns_and_keeps_help_in
         await settle(pilot)
         await open_thread(pilot, "calc-add")
         threads, history = app.screen.query_one(ThreadsTable), app.screen.query_one(HistoryTable)
-        assert [c.label.plain for c in threads.columns.values()] == ["status", "thread", "ckpts"]
+        assert [c.label.plain for c in threads.columns.values()] == ["status", "thread"]
         assert [c.label.plain for c in history.columns.values()] == ["", "step", "source", "nodes that ran"]
         assert "? for keys" in screen_text(app).splitlines()[0]
         await pilot.resize_terminal(160, 45)

@@ -167,7 +167,7 @@ async def test_replay_adds_a_branch_that_grows_in_the_tree(demo: Path) -> None:
         assert len(history.checkpoints) == before + 3  # the fork copy, tools, agent
         assert "fork" in column(history, 2)
         text = screen_text(app)
-        assert "Replaying calc-add from step 1" in text and "step 2 fork" in text and "finished: 3 new checkpoints" in text
+        assert "step 4 loop: agent → done" in text and "finished: 3 new checkpoints" in text  # the newest lines
 
 
 async def test_a_failing_replay_shows_the_error_and_stays_on_the_screen(demo: Path) -> None:
@@ -284,3 +284,14 @@ async def test_a_hostile_graph_name_in_the_metadata_stays_inert(tmp_path: Path) 
         said = " ".join(n.message for n in app._notifications)
         assert "\x1b" not in said and "\\x1b[2J" in said
         assert "\x1b" not in screen_text(app)
+
+
+async def test_escape_in_a_filtered_table_clears_the_filter(demo: Path) -> None:
+    app = RetraceApp(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        threads = app.screen.query_one(ThreadsTable)
+        await press(pilot, "1", "slash", "c", "a", "l", "c", "enter")
+        assert len(threads.shown) == 2 and app.focused is threads
+        await press(pilot, "escape")
+        assert len(threads.shown) == 7 and "loaded rows match" not in screen_text(app)

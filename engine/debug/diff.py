@@ -110,11 +110,19 @@ class _Collector:
             self.more += 1
 
 
+def _message_key(message: BaseMessage) -> str | None:
+    # A tool's answer is matched by the call it answers: a replay's answer to the same call is
+    # that answer changed, not a message removed and another added.
+    call = getattr(message, "tool_call_id", None)
+    return f"tool call {call}" if call else message.id
+
+
 def _message_ids(items: list) -> list[str] | None:
-    """The ids of a list of messages that all have one, distinct (None: not such a list)."""
-    if not items or not all(isinstance(m, BaseMessage) and m.id for m in items):
+    """The keys matching a list's messages across two states (the id; for a tool's answer, its
+    tool call id), when every message has one and they are distinct (None: not such a list)."""
+    if not items or not all(isinstance(m, BaseMessage) and _message_key(m) for m in items):
         return None
-    ids = [m.id for m in items]
+    ids = [_message_key(m) for m in items]
     return ids if len(set(ids)) == len(ids) else None
 
 
@@ -196,8 +204,8 @@ def _summary(before: Any, after: Any, changes: list[ValueChange], more: int) -> 
         removed = sum(c.kind == "removed" for c in top)
         edited = len({c.path[0] for c in changes if len(c.path) > 1})
         parts = [f"+{added} message{'s' * (added != 1)}"] if added else []
-        parts += [f"-{removed} removed"] if removed else []
-        parts += [f"{edited} edited"] if edited else []
+        parts += [f"-{removed} message{'s' * (removed != 1)}"] if removed else []
+        parts += [f"{edited} message{'s' * (edited != 1)} changed"] if edited else []
         return ", ".join(parts)
     if isinstance(before, list) and isinstance(after, list):
         if len(after) > len(before) and all(c.kind == "added" for c in changes):

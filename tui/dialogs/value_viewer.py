@@ -62,7 +62,7 @@ class ValueViewer(Guarded, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="value-dialog", classes="dialog"):
-            yield Static(literal(self.path), classes="dialog-title")
+            yield Static(self._title(), classes="dialog-title", id="value-title")
             with VerticalScroll(id="value-scroll"):
                 yield Static(literal(self.shown_text(), keep_newlines=True), id="value-text")
             yield Static(
@@ -70,8 +70,14 @@ class ValueViewer(Guarded, ModalScreen[None]):
                 classes="dialog-hint",
             )
 
+    def _title(self) -> Text:
+        title = literal(self.path)
+        title.append("  (JSON · t: text)" if self.as_json else "  (text · t: JSON)", style="dim")
+        return title
+
     def action_toggle_notation(self) -> None:
         self.as_json = not self.as_json
+        self.query_one("#value-title", Static).update(self._title())
         self.query_one("#value-text", Static).update(literal(self.shown_text(), keep_newlines=True))
 
     def action_copy(self) -> None:

@@ -81,7 +81,7 @@ class DebuggerActions(DebuggerReads):
             self.marked = checkpoint
             self.notify(
                 escape_control(f"Marked step {checkpoint.step}: select another checkpoint, then d"),
-                title="Marked", timeout=3, markup=False,
+                title="Marked", timeout=2, markup=False,
             )
         self.query_one(HistoryTable).set_marked(self.marked.checkpoint_id if self.marked else None)
         self.show_mark()
@@ -201,7 +201,11 @@ class DebuggerActions(DebuggerReads):
         if checkpoint is None:
             return
         if not checkpoint.next:
-            self.notify("Nothing to continue: no node runs after this checkpoint. R replays from it.", timeout=5)
+            self.notify(
+                "Nothing to continue: the run ended here. To run it again, select an earlier "
+                "checkpoint and press R (R here only copies it, as LangGraph's replay of a final "
+                "checkpoint does).", timeout=6,
+            )
             return
         if children_of(self.known().values()).get(checkpoint.checkpoint_id):
             self.notify(
@@ -213,7 +217,7 @@ class DebuggerActions(DebuggerReads):
 
     def _start_run(self, checkpoint: CheckpointSummary, *, resume: bool | None, verb: str) -> None:
         self.running = True
-        self.run_log([f"{verb} {checkpoint.thread_id} from {describe_checkpoint(checkpoint)}…"], reset=True)
+        self.run_log([f"{verb} {checkpoint.thread_id} from step {checkpoint.step}…"], reset=True)
         self.run_graph(checkpoint, resume)
 
     @work(group="run", exclusive=True, exit_on_error=False)
@@ -247,14 +251,16 @@ class DebuggerActions(DebuggerReads):
             self.run_log([f"✖ failed: {error}"])
             self.notify(escape_control(error), title="The run failed", severity="error", timeout=10, markup=False)
         else:
-            self.run_log([f"✔ finished: {message.checkpoints} new checkpoint{'s' * (message.checkpoints != 1)}"])
+            done = f"✔ finished: {message.checkpoints} new checkpoint{'s' * (message.checkpoints != 1)}"
+            self.run_log([done])
+            self.notify(done, title="Run finished", timeout=3)
         self.select_after_reload(message.last)
 
     def run_log(self, lines: list[str], *, reset: bool = False) -> None:
         """Add ``lines`` to the run log under the history (it keeps the last few)."""
         log = self.query_one("#run-log", Static)
         kept = [] if reset else list(getattr(log, "lines", []))
-        kept = (kept + lines)[-5:]
+        kept = (kept + lines)[-3:]  # the newest, in the few lines a small terminal has
         log.lines = kept  # type: ignore[attr-defined]
         text = literal("\n".join(kept), keep_newlines=True)
         log.update(text)

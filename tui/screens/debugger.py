@@ -321,7 +321,7 @@ class DebuggerScreen(Guarded, DebuggerFind):
     def _show_checkpoint(self, checkpoint: CheckpointSummary) -> None:
         assert self.thread is not None
         self.checkpoint_id = checkpoint.checkpoint_id
-        self.query_one("#state-pane").border_title = literal(f"State at step {checkpoint.step}")
+        self.query_one("#state-pane").border_title = literal(f"Checkpoint at step {checkpoint.step}")
         self.query_one(CheckpointHeader).show_checkpoint(self.thread, checkpoint)
         self.load_checkpoint(self.thread, checkpoint.checkpoint_id)
         self.refresh_diff()

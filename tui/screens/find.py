@@ -23,6 +23,7 @@ class DebuggerFind(DebuggerActions):
     """Needs from the screen: ``thread``, ``branch_head``, ``notice()`` and the panes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close_find", "Clear filter", show=False, tooltip="Clear the filter of the threads or history", id="table.clear_filter"),
         Binding("slash", "filter", "Filter", tooltip="Filter the rows of the threads or history pane", id="table.filter"),
         Binding(
             "colon", "go_to_step", "Go to step", show=False,

@@ -10,8 +10,8 @@ from textual.widgets import Input
 from tui.guard import Guarded
 
 PLACEHOLDERS = {
-    "filter": "filter: type to keep matching rows · enter: back to the table · esc: clear",
-    "step": "go to step: a number (on the selected branch) · enter: go · esc: cancel",
+    "filter": "filter rows · enter: table · esc: clear",
+    "step": "go to step N · enter: go · esc: cancel",
 }
 
 

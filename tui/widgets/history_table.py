@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
 
+from engine.constants import START
 from engine.debug.lineage import BranchDrawer, GraphCell
 from engine.debug.model import CheckpointSummary, ThreadSummary
 from tui.checkpoint_nodes import nodes_that_ran
@@ -43,6 +44,8 @@ class HistoryTable(PagedTable[HistoryRow]):
     """Graph, step, source, the nodes that ran in that super-step, and when it was saved."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("G", "scroll_bottom", "Oldest", show=False, tooltip="The oldest checkpoint (loads the rest)", id="history.oldest"),
+        Binding("end", "scroll_bottom", "Oldest", show=False, tooltip="The oldest checkpoint (loads the rest)", id="history.oldest_end"),
         Binding(
             "enter",
             "screen.focus_state",
@@ -140,7 +143,8 @@ class HistoryTable(PagedTable[HistoryRow]):
             ]
         style = self._style("input") if checkpoint.source == "input" else ""
         if checkpoint.source == "update":
-            nodes = literal(f"edited as {checkpoint.metadata.get('edited_as', '?')}", style=self._style("edit"), limit=40)
+            edited = checkpoint.metadata.get("edited_as", "?")
+            nodes = literal(f"edited as {'input' if edited == START else edited}", style=self._style("edit"), limit=40)
         else:
             nodes = literal(nodes_that_ran(checkpoint, none="—"), style=style, limit=40)
         return [

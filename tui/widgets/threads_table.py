@@ -42,7 +42,7 @@ class ThreadsTable(PagedTable[ThreadSummary]):
     }
 
     COMPACT_WIDTH: ClassVar[int] = 60
-    COMPACT_DROP: ClassVar[tuple[int, ...]] = (3, 4)  # latest step and time: the history has them
+    COMPACT_DROP: ClassVar[tuple[int, ...]] = (2, 3, 4)  # counts and time: the history has them
 
     def columns_spec(self) -> Sequence[tuple[str, int | None]]:
         return [("status", None), ("thread", None), ("ckpts", None), ("step", None), ("updated (UTC)", 19)]
