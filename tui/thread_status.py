@@ -1,11 +1,10 @@
-"""Where a thread stands: its status mark, whether a checkpoint is where it stopped, and its error.
+"""How a thread's status, a row's damage and a stored error read on screen: marks and words.
 
-Plain functions over the reader's summaries, shared by the panes and the screen that reads for them.
+The rules (is a checkpoint where the run stopped? did the step after it fail?) are the debugger
+core's: :mod:`engine.debug.status`.
 """
 
 from __future__ import annotations
-
-from engine.debug.model import CheckpointSummary, ThreadSummary
 
 STATUS_MARKS = {"done": "✔", "error": "✖", "interrupted": "⏸", "pending": "…"}
 
@@ -13,22 +12,6 @@ STATUS_MARKS = {"done": "✔", "error": "✖", "interrupted": "⏸", "pending": 
 def status_label(status: str) -> str:
     """``✔ done``, ``✖ error``: the status with its mark (``?`` for a status retrace does not know)."""
     return f"{STATUS_MARKS.get(status, '?')} {status}"
-
-
-def is_latest(thread: ThreadSummary, checkpoint: CheckpointSummary) -> bool:
-    """True when ``checkpoint`` is the thread's newest: where the run stopped."""
-    return checkpoint.checkpoint_id == thread.latest_checkpoint_id
-
-
-def failed_after(thread: ThreadSummary, checkpoint: CheckpointSummary) -> bool:
-    """True when ``checkpoint`` is the last one of a failed thread: the step after it failed."""
-    return thread.status == "error" and is_latest(thread, checkpoint)
-
-
-def unfinished_after(thread: ThreadSummary, checkpoint: CheckpointSummary) -> bool:
-    """True when the step after ``checkpoint`` did not complete (failed, interrupted or stopped),
-    so the writes recorded against it are pending ones."""
-    return thread.status in ("error", "interrupted", "pending") and is_latest(thread, checkpoint)
 
 
 DAMAGED_MARK = "⚠"

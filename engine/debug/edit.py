@@ -25,14 +25,14 @@ from typing import Any
 
 from engine.checkpoint.serde import TAG, JsonSerializer, Undecodable
 from engine.errors import EngineError, InvalidUpdateError, SerializationError
-from engine.pregel.schema import StateField
-from engine.pregel.validate import check_update_types
 from engine.messages import (
     REMOVE_ALL_MESSAGES,
     BaseMessage,
     RemoveMessage,
     add_messages,
 )
+from engine.pregel.schema import StateField
+from engine.pregel.validate import check_update_types
 
 __all__ = ["EditError", "EditPlan", "edit_text", "plan_edit"]
 

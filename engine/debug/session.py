@@ -20,9 +20,9 @@ from typing import Any
 
 from engine.checkpoint.base import RunnableConfig, checkpoint_config
 from engine.checkpoint.sqlite import AsyncSqliteSaver
+from engine.constants import START
 from engine.debug.edit import EditError, EditPlan, edit_text, plan_edit
 from engine.debug.model import CheckpointSummary
-from engine.constants import START
 from engine.errors import EngineError
 from engine.graph.compiled import CompiledStateGraph
 from engine.pregel.loop import default_as_node

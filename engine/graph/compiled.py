@@ -19,11 +19,11 @@ from engine.checkpoint.base import (
     metadata_matches,
 )
 from engine.errors import InvalidUpdateError
-from engine.pregel.schema import value_classes
 from engine.pregel.algo import apply_writes, prepare_next_tasks
 from engine.pregel.loop import SuperStepLoop
 from engine.pregel.pending import task_outcomes
 from engine.pregel.runtime import DEFAULT_ENV, RunEnv, StepHook
+from engine.pregel.schema import value_classes
 from engine.pregel.spec import GraphSpec
 from engine.sync import iterate_sync, run_sync
 from engine.types import PregelTask, StateSnapshot

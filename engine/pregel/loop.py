@@ -29,7 +29,6 @@ from engine.errors import (
     InvalidUpdateError,
     UnknownNodeError,
 )
-from engine.pregel.validate import check_update_types
 from engine.pregel.algo import (
     Task,
     apply_writes,
@@ -42,6 +41,7 @@ from engine.pregel.execute import execute
 from engine.pregel.pending import error_write, writes_of_tasks
 from engine.pregel.runtime import DEFAULT_ENV, RunEnv, StepCommitted, StepHook, StepPlan
 from engine.pregel.spec import GraphSpec
+from engine.pregel.validate import check_update_types
 
 DEFAULT_RECURSION_LIMIT = 25
 

@@ -19,9 +19,9 @@ from typing import Any
 from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
 from engine.constants import BRANCH_PREFIX, END, JOIN_PREFIX, START
 from engine.errors import InvalidUpdateError, UnknownNodeError
+from engine.pregel.algo import Task
 from engine.pregel.nodes import Branch, NodeSpec, call_arguments
 from engine.pregel.schema import StateField, build_state, state_to_dict
-from engine.pregel.algo import Task
 
 
 def join_channel(starts: tuple[str, ...], end: str) -> str:

@@ -21,12 +21,11 @@ from engine.debug.lineage import children_of
 from engine.debug.model import CheckpointSummary
 from engine.debug.session import DebugSession
 from engine.errors import EngineError
-from tui.detail_text import describe_checkpoint
 from tui.dialogs.edit_state import EditStateDialog
 from tui.messages import DiffLoaded, EditSaved, RunFinished, RunProgress
 from tui.safe_text import escape_control, literal
-from tui.screens.reads import DebuggerReads
 from tui.screens.debugger_text import STATE_KEYS
+from tui.screens.reads import DebuggerReads
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.state_tree import StateTree
 from tui.widgets.text_tab import TextTab

@@ -23,6 +23,7 @@ from engine.debug.lineage import head_of
 from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.session import DebugSession
 from engine.debug.source import CheckpointSource
+from engine.debug.status import failed_after
 from tui.commands import ThreadCommands
 from tui.detail_text import metadata_text, writes_text
 from tui.dialogs.edit_state import EditStateDialog
@@ -46,7 +47,7 @@ from tui.safe_text import escape_control, literal
 from tui.screens.debugger_text import NO_THREADS, STATE_KEYS, describe_reload
 from tui.screens.find import DebuggerFind
 from tui.screens.reads import READS
-from tui.thread_status import describe_error, failed_after
+from tui.thread_status import describe_error
 from tui.widgets.checkpoint_header import CheckpointHeader
 from tui.widgets.find_bar import FindBar
 from tui.widgets.history_table import HistoryTable

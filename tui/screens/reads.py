@@ -18,6 +18,7 @@ from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.provenance import provenance
 from engine.debug.refs import short_ids
 from engine.debug.source import CheckpointSource, open_source
+from engine.debug.status import unfinished_after
 from engine.debug.steps import read_step_writes
 from tui.detail_text import diff_text
 from tui.messages import (
@@ -28,7 +29,6 @@ from tui.messages import (
     Reloaded,
     ThreadsLoaded,
 )
-from tui.thread_status import unfinished_after
 
 PAGE_SIZE = 200
 """Rows per read of threads or history."""

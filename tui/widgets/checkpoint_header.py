@@ -9,10 +9,11 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from engine.debug.model import CheckpointSummary, ThreadSummary
+from engine.debug.status import failed_after, is_latest
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.guard import Guarded
 from tui.safe_text import literal
-from tui.thread_status import describe_damage, describe_error, failed_after, is_latest
+from tui.thread_status import describe_damage, describe_error
 from tui.value_format import format_time
 
 
