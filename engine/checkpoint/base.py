@@ -201,6 +201,11 @@ class BaseCheckpointSaver(ABC):
         """Record pending writes against the checkpoint in ``config`` (a failed super-step)."""
 
     @abstractmethod
+    async def arecord_interrupt(self, config: RunnableConfig, *, at: str | None = None) -> None:
+        """Mark the thread ``interrupted``: a run stopped at a breakpoint after the checkpoint
+        ``config`` names (its next step has not run). The next saved step clears it."""
+
+    @abstractmethod
     async def arecord_error(
         self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = (),
         *, at: str | None = None,

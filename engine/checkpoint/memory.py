@@ -134,6 +134,10 @@ class InMemorySaver(BaseCheckpointSaver):
         for w in writes:
             stored.writes[(w.task_id, w.idx)] = (w.task_name, w.channel, self.serde.dumps(w.value))
 
+    async def arecord_interrupt(self, config: RunnableConfig, *, at: str | None = None) -> None:
+        if tracks_thread(config_checkpoint_ns(config)):
+            self.thread_status[config_thread_id(config)] = "interrupted"
+
     async def arecord_error(
         self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = (),
         *, at: str | None = None,

@@ -22,7 +22,7 @@ from engine.errors import InvalidUpdateError
 from engine.pregel.algo import apply_writes, prepare_next_tasks
 from engine.pregel.loop import SuperStepLoop
 from engine.pregel.pending import task_outcomes
-from engine.pregel.runtime import DEFAULT_ENV, RunEnv, StepHook
+from engine.pregel.runtime import DEFAULT_ENV, Breakpoints, RunEnv, StepHook
 from engine.pregel.schema import value_classes
 from engine.pregel.spec import GraphSpec
 from engine.sync import iterate_sync, run_sync
@@ -54,9 +54,10 @@ class CompiledStateGraph:
 
     def __init__(
         self, spec: GraphSpec, *, checkpointer: BaseCheckpointSaver | None, env: RunEnv = DEFAULT_ENV,
-        module: str | None = None, graph_ref: str | None = None,
+        module: str | None = None, graph_ref: str | None = None, breakpoints: Breakpoints = Breakpoints(),
     ) -> None:
         self.spec = spec
+        self.breakpoints = breakpoints
         self.checkpointer = checkpointer
         self.env = env
         self.graph_ref = graph_ref
@@ -76,7 +77,7 @@ class CompiledStateGraph:
         database it opened this way)."""
         return CompiledStateGraph(
             self.spec, checkpointer=checkpointer, env=env or self.env, module=self._module,
-            graph_ref=self._ref(),
+            graph_ref=self._ref(), breakpoints=self.breakpoints,
         )
 
     def _ref(self) -> str | None:
@@ -92,12 +93,26 @@ class CompiledStateGraph:
             self._module = None  # looked once: a graph bound later is named by whoever binds it
         return self.graph_ref
 
-    def loop(self, config: RunnableConfig | None, *, hook: StepHook | None = None) -> SuperStepLoop:
-        """A run loop for ``config`` (the debugger drives it with a step ``hook``)."""
-        return SuperStepLoop(self.spec, self.checkpointer, config, env=self.env, hook=hook, graph_ref=self._ref())
+    def loop(
+        self, config: RunnableConfig | None, *, hook: StepHook | None = None,
+        interrupt_before: Any = None, interrupt_after: Any = None,
+    ) -> SuperStepLoop:
+        """A run loop for ``config`` (the debugger drives it with a step ``hook``); breakpoints
+        given here replace the compiled ones, as LangGraph's per-call ``interrupt_*`` do."""
+        breakpoints = self.breakpoints
+        if interrupt_before is not None or interrupt_after is not None:
+            breakpoints = Breakpoints.of(interrupt_before, interrupt_after)
+            if unknown := breakpoints.unknown(self.spec.nodes):
+                raise ValueError(f"breakpoint on {unknown}, which {'is' if len(unknown) == 1 else 'are'} not a node")
+        return SuperStepLoop(
+            self.spec, self.checkpointer, config, env=self.env, hook=hook, graph_ref=self._ref(),
+            breakpoints=breakpoints,
+        )
 
     async def astream(
-        self, input: Any, config: RunnableConfig | None = None, *, stream_mode: StreamMode | list[StreamMode] = "values"
+        self, input: Any, config: RunnableConfig | None = None, *,
+        stream_mode: StreamMode | list[StreamMode] = "values",
+        interrupt_before: Any = None, interrupt_after: Any = None,
     ) -> AsyncIterator[Any]:
         """Run the graph, yielding as it goes.
 
@@ -109,11 +124,15 @@ class CompiledStateGraph:
         for mode in modes:
             if mode not in ("values", "updates"):
                 raise ValueError(f"unknown stream_mode {mode!r}; use 'values' or 'updates'")
-        async for mode, chunk in self.loop(config).run(input):
+        loop = self.loop(config, interrupt_before=interrupt_before, interrupt_after=interrupt_after)
+        async for mode, chunk in loop.run(input):
             if mode in modes:
                 yield chunk if isinstance(stream_mode, str) else (mode, chunk)
 
-    async def ainvoke(self, input: Any, config: RunnableConfig | None = None) -> dict[str, Any]:
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, *,
+        interrupt_before: Any = None, interrupt_after: Any = None,
+    ) -> dict[str, Any]:
         """Run the graph to the end and return the final state values (a dict).
 
         ``input=None`` resumes the thread from its latest checkpoint, or from
@@ -121,21 +140,22 @@ class CompiledStateGraph:
         branch off it, the old ones are kept).
         """
         values: dict[str, Any] = {}
-        loop = self.loop(config)
+        loop = self.loop(config, interrupt_before=interrupt_before, interrupt_after=interrupt_after)
         async for mode, chunk in loop.run(input):
             if mode == "values":
                 values = chunk
         return values or self.spec.state_values(loop.channels)
 
-    def invoke(self, input: Any, config: RunnableConfig | None = None) -> dict[str, Any]:
-        """Sync form of :meth:`ainvoke`."""
-        return run_sync(self.ainvoke(input, config))
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **breakpoints: Any) -> dict[str, Any]:
+        """Sync form of :meth:`ainvoke` (``interrupt_before=`` / ``interrupt_after=`` too)."""
+        return run_sync(self.ainvoke(input, config, **breakpoints))
 
     def stream(
-        self, input: Any, config: RunnableConfig | None = None, *, stream_mode: StreamMode | list[StreamMode] = "values"
+        self, input: Any, config: RunnableConfig | None = None, *,
+        stream_mode: StreamMode | list[StreamMode] = "values", **breakpoints: Any,
     ) -> Iterator[Any]:
         """Sync form of :meth:`astream`: yields each chunk as its super-step finishes."""
-        return iterate_sync(self.astream(input, config, stream_mode=stream_mode))
+        return iterate_sync(self.astream(input, config, stream_mode=stream_mode, **breakpoints))
 
     def _require_saver(self) -> BaseCheckpointSaver:
         if self.checkpointer is None:

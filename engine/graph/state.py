@@ -16,6 +16,7 @@ from engine.errors import GraphValidationError
 from engine.graph.compiled import CompiledStateGraph
 from engine.pregel.nodes import Branch, NodeSpec, config_argument
 from engine.pregel.schema import StateField, state_fields
+from engine.pregel.runtime import Breakpoints
 from engine.pregel.spec import GraphSpec
 
 
@@ -191,18 +192,29 @@ class StateGraph:
         return succ
 
     def compile(
-        self, checkpointer: Any = None, *, name: str | None = None, **options: Any
+        self,
+        checkpointer: Any = None,
+        *,
+        name: str | None = None,
+        interrupt_before: Sequence[str] | str | None = None,
+        interrupt_after: Sequence[str] | str | None = None,
+        **options: Any,
     ) -> CompiledStateGraph:
         """Validate and return a runnable :class:`~engine.graph.compiled.CompiledStateGraph`.
 
+        ``interrupt_before`` / ``interrupt_after``: static breakpoints, node names or ``"*"``
+        (see :class:`~engine.pregel.runtime.Breakpoints`), as in LangGraph.
+
         Raises:
-            GraphValidationError: listing every problem found by :meth:`validate`.
-            NotImplementedError: for LangGraph options retrace does not have yet
-                (``interrupt_before``, ``interrupt_after``, ``store``, ``cache``): silently
-                ignoring a human-in-the-loop breakpoint would run the node it guards.
+            GraphValidationError: listing every problem found by :meth:`validate`, and
+                breakpoints on nodes the graph does not have.
+            NotImplementedError: for LangGraph options retrace does not have yet (``store``,
+                ``cache``, ...): silently ignoring one would change what the graph does.
         """
         _refuse_unsupported("compile()", options)
+        breakpoints = Breakpoints.of(interrupt_before, interrupt_after)
         problems = self.validate()
+        problems += [f"breakpoint on {n!r}, which is not a node" for n in breakpoints.unknown(self.nodes)]
         if problems:
             raise GraphValidationError(problems)
         spec = GraphSpec.build(
@@ -215,7 +227,7 @@ class StateGraph:
             branches=self.branches,
         )
         caller = sys._getframe(1).f_globals.get("__name__")
-        return CompiledStateGraph(spec, checkpointer=checkpointer, module=caller)
+        return CompiledStateGraph(spec, checkpointer=checkpointer, module=caller, breakpoints=breakpoints)
 
 
 def _refuse_unsupported(where: str, options: dict[str, Any]) -> None:

@@ -39,7 +39,14 @@ from engine.pregel.algo import (
 from engine.pregel.commit import Committer
 from engine.pregel.execute import execute
 from engine.pregel.pending import error_write, writes_of_tasks
-from engine.pregel.runtime import DEFAULT_ENV, RunEnv, StepCommitted, StepHook, StepPlan
+from engine.pregel.runtime import (
+    DEFAULT_ENV,
+    Breakpoints,
+    RunEnv,
+    StepCommitted,
+    StepHook,
+    StepPlan,
+)
 from engine.pregel.spec import GraphSpec
 from engine.pregel.validate import check_update_types
 
@@ -66,8 +73,10 @@ class SuperStepLoop:
         env: RunEnv = DEFAULT_ENV,
         hook: StepHook | None = None,
         graph_ref: str | None = None,
+        breakpoints: Breakpoints = Breakpoints(),
     ) -> None:
         self.spec = spec
+        self.breakpoints = breakpoints
         self.saver = saver
         self.env = env
         self.hook = hook
@@ -196,6 +205,9 @@ class SuperStepLoop:
             tasks = await self._commit("fork", [], set())
         else:
             tasks = self._plan(self.checkpoint_id)
+        # A resume or replay goes past the breakpoint it stopped at (LangGraph counts what is
+        # pending when resuming as seen by its interrupts).
+        resumed = input is None
         steps_run = 0
         while tasks:
             # Counted as LangGraph does: the step that applies the input is a step too.
@@ -207,6 +219,9 @@ class SuperStepLoop:
                 )
                 await self.committer.fail(self._at(), exc, [])
                 raise exc
+            if self.breakpoints.stops_before(tasks) and not (resumed and steps_run == 0):
+                await self._pause()
+                return
             if not await self._may_run(tasks):
                 return
             steps_run += 1
@@ -228,7 +243,16 @@ class SuperStepLoop:
                     yield "updates", {task.name: self.spec.task_update(task)}
             if any(c in self.spec.fields for c in changed):
                 yield "values", self.spec.state_values(self.channels)
+            if next_tasks and self.breakpoints.stops_after(tasks):
+                await self._pause()
+                return
             tasks = next_tasks
+
+    async def _pause(self) -> None:
+        """Stop at a breakpoint: the last checkpoint stays where the run goes on from, and the
+        thread is marked ``interrupted``."""
+        if self.saver is not None and self.parent_config is not None:
+            await self.saver.arecord_interrupt(self.parent_config, at=self.env.now())
 
     async def _execute(self, tasks: list[Task]) -> None:
         """Run the step's tasks; on failure record what finished and the error, then raise what

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engine.checkpoint.base import RunnableConfig, new_checkpoint_id, utc_now
+from engine.constants import START
 from engine.pregel.algo import Task
 
 
@@ -37,6 +38,44 @@ class RunEnv:
 
 
 DEFAULT_ENV = RunEnv()
+
+
+@dataclass(frozen=True)
+class Breakpoints:
+    """Static breakpoints, as LangGraph's ``interrupt_before`` / ``interrupt_after``: node names,
+    or ``"*"`` for every node (``START``'s input step never stops).
+
+    A run pauses before a step that runs a node in ``before`` (nothing of it runs), or after a
+    step that ran a node in ``after`` (its checkpoint is saved); ``ainvoke(None, config)`` goes
+    on, and the step it starts with does not stop before again.
+    """
+
+    before: frozenset[str] | str = frozenset()
+    after: frozenset[str] | str = frozenset()
+
+    @classmethod
+    def of(cls, before: Any = None, after: Any = None) -> Breakpoints:
+        def names(value: Any) -> frozenset[str] | str:
+            if value == "*":
+                return "*"
+            return frozenset([value] if isinstance(value, str) else (value or ()))
+
+        return cls(names(before), names(after))
+
+    @staticmethod
+    def _hits(nodes: frozenset[str] | str, tasks: tuple[Task, ...] | list[Task]) -> bool:
+        return any(t.name != START and (nodes == "*" or t.name in nodes) for t in tasks)
+
+    def stops_before(self, tasks: tuple[Task, ...] | list[Task]) -> bool:
+        return self._hits(self.before, tasks)
+
+    def stops_after(self, tasks: tuple[Task, ...] | list[Task]) -> bool:
+        return self._hits(self.after, tasks)
+
+    def unknown(self, nodes: Any) -> list[str]:
+        """Names that are not nodes (``"*"`` names them all)."""
+        named = [n for part in (self.before, self.after) if part != "*" for n in part]
+        return sorted(n for n in set(named) if n not in nodes)
 
 
 @dataclass(frozen=True)

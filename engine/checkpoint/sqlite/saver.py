@@ -231,6 +231,10 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
         if rows:
             await self._transaction([(_PUT_WRITE, rows)])
 
+    async def arecord_interrupt(self, config: RunnableConfig, *, at: str | None = None) -> None:
+        if tracks_thread(config_checkpoint_ns(config)):
+            await self._transaction([(_MARK_INTERRUPTED, [(at or utc_now(), config_thread_id(config))])])
+
     async def arecord_error(
         self, config: RunnableConfig, error: dict[str, str], writes: Sequence[PendingWrite] = (),
         *, at: str | None = None,
@@ -259,6 +263,7 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
 
 
 _PUT_WRITE = "INSERT OR REPLACE INTO pending_writes VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_MARK_INTERRUPTED = "UPDATE threads SET status = 'interrupted', updated_at = ? WHERE thread_id = ?"
 _MARK_FAILED = (
     "INSERT INTO threads (thread_id, checkpoint_count, created_at, updated_at, status, error) "
     "VALUES (?, 0, ?, ?, 'error', ?) ON CONFLICT(thread_id) DO UPDATE SET "
