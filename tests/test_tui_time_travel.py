@@ -295,3 +295,19 @@ async def test_escape_in_a_filtered_table_clears_the_filter(demo: Path) -> None:
         assert len(threads.shown) == 2 and app.focused is threads
         await press(pilot, "escape")
         assert len(threads.shown) == 7 and "loaded rows match" not in screen_text(app)
+
+
+async def test_a_thread_paused_at_a_breakpoint_says_so_and_c_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "paused.db"
+    graph = shout_graph().compile(interrupt_before=["shout"])
+    graph.graph_ref = "tests:paused"
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        await graph.with_checkpointer(saver).ainvoke({"note": "hi"}, {"configurable": {"thread_id": "t"}})
+    app = RetraceApp(path, [graph])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert column(app.screen.query_one(ThreadsTable), 0) == ["⏸ interrupted"]
+        assert "paused at a breakpoint before shout" in screen_text(app)
+        await press(pilot, "2", "c")
+        assert history_of(app).current_checkpoint.next == ()
+        assert column(app.screen.query_one(ThreadsTable), 0) == ["✔ done"]

@@ -86,6 +86,12 @@ class CheckpointHeader(Guarded, Static):
         elif thread.status == "pending" and is_latest(thread, checkpoint) and checkpoint.source == "update":
             text.append("\n")
             text.append("… edited by hand and not run since: c continues from here (with the graph attached)")
+        elif thread.status == "interrupted" and is_latest(thread, checkpoint):
+            text.append("\n")
+            text.append(
+                f"⏸ paused at a breakpoint before {', '.join(checkpoint.next) or 'the next step'}: "
+                "c goes on from here (with the graph attached)"
+            )
         elif thread.status == "pending" and is_latest(thread, checkpoint):
             text.append("\n")
             text.append("… the run has not finished: it is still running, or it stopped without an error")
