@@ -311,3 +311,20 @@ async def test_a_thread_paused_at_a_breakpoint_says_so_and_c_goes_on(tmp_path: P
         await press(pilot, "2", "c")
         assert history_of(app).current_checkpoint.next == ()
         assert column(app.screen.query_one(ThreadsTable), 0) == ["✔ done"]
+
+
+async def test_n_runs_one_super_step_and_shows_its_diff(demo: Path) -> None:
+    app = RetraceApp(demo, demo_graphs())
+    async with app.run_test(size=SIZE) as pilot:
+        await at_step(pilot, "calc-add", 1)
+        await edit_and_save(pilot, '"a": 10.0', '"a": 40.0')
+        before = rows(demo)
+        await press(pilot, "n")
+        assert rows(demo) == before + 1  # one step: tools
+        head = history_of(app).current_checkpoint
+        assert (head.step, tuple(head.writes), head.next) == (3, ("tools",), ("agent",))
+        assert app.screen.query_one("#detail", TabbedContent).active == "diff"
+        assert '"60"' in app.screen.query_one("#diff-text", TextTab).shown
+        assert column(app.screen.query_one(ThreadsTable), 0)[0] == "⏸ interrupted"
+        await press(pilot, "n")
+        assert history_of(app).current_checkpoint.next == ()  # the agent's answer: done

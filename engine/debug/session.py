@@ -66,13 +66,16 @@ class RunResult:
 
 
 class _Progress:
-    def __init__(self, on_step: Callable[[StepCommitted], Awaitable[None] | None] | None) -> None:
+    def __init__(self, on_step: Callable[[StepCommitted], Awaitable[None] | None] | None, steps: int | None) -> None:
         self.on_step = on_step
+        self.steps = steps
+        self.started = 0
         self.last: RunnableConfig | None = None
         self.count = 0
 
     def before_step(self, plan: StepPlan) -> bool:
-        return True
+        self.started += 1
+        return self.steps is None or self.started <= self.steps
 
     async def after_step(self, committed: StepCommitted) -> None:
         self.last = committed.config
@@ -208,16 +211,21 @@ class DebugSession:
             raise EditError(f"the graph refused the edit: {type(exc).__name__}: {exc}") from None
 
     async def continue_from(
-        self, checkpoint: CheckpointSummary, on_step: Callable[[StepCommitted], Awaitable[None] | None] | None = None
+        self,
+        checkpoint: CheckpointSummary,
+        on_step: Callable[[StepCommitted], Awaitable[None] | None] | None = None,
+        *,
+        steps: int | None = None,
     ) -> RunResult:
         """Run on from ``checkpoint``: a resume when it is still the thread's newest checkpoint
-        (read now, not from what the debugger last loaded), else a replay (see :meth:`run_from`)."""
+        (read now, not from what the debugger last loaded), else a replay (see :meth:`run_from`).
+        ``steps=1`` runs one super-step and pauses (the thread is then ``interrupted``)."""
         graph = await self._bound(checkpoint)
         assert graph.checkpointer is not None
         thread = {"configurable": {"thread_id": checkpoint.thread_id, "checkpoint_ns": checkpoint.checkpoint_ns}}
         latest = await graph.checkpointer.aget_tuple(thread)
         resume = latest is not None and latest.checkpoint.id == checkpoint.checkpoint_id
-        return await self.run_from(checkpoint, resume=resume, on_step=on_step)
+        return await self.run_from(checkpoint, resume=resume, on_step=on_step, steps=steps)
 
     async def run_from(
         self,
@@ -225,9 +233,10 @@ class DebugSession:
         *,
         resume: bool = False,
         on_step: Callable[[StepCommitted], Awaitable[None] | None] | None = None,
+        steps: int | None = None,
     ) -> RunResult:
         """Run the thread's graph on from ``checkpoint``; ``on_step`` sees each checkpoint as
-        it is saved.
+        it is saved; with ``steps``, at most that many super-steps run, then the run pauses.
 
         ``resume`` (the thread's newest checkpoint, left unfinished) resumes it as
         ``ainvoke(None, thread)`` does, reusing what finished tasks wrote. Otherwise this is a
@@ -243,7 +252,7 @@ class DebugSession:
         config = self._config(checkpoint)
         if resume:
             config = {"configurable": {"thread_id": checkpoint.thread_id, "checkpoint_ns": checkpoint.checkpoint_ns}}
-        progress = _Progress(on_step)
+        progress = _Progress(on_step, steps)
         error: BaseException | None = None
         try:
             async for _ in graph.loop(config, hook=progress).run(None):

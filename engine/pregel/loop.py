@@ -223,6 +223,7 @@ class SuperStepLoop:
                 await self._pause()
                 return
             if not await self._may_run(tasks):
+                await self._pause()  # the hook paused it (single-stepping): it goes on from here
                 return
             steps_run += 1
             self.step += 1

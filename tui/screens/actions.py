@@ -44,6 +44,7 @@ class DebuggerActions(DebuggerReads):
         Binding("e", "edit", "Edit", tooltip="Edit the state here and save it as a fork", id="checkpoint.edit"),
         Binding("R", "replay", "Replay", tooltip="Run the graph again from this checkpoint (a new branch)", id="checkpoint.replay"),
         Binding("c", "continue_run", "Continue", tooltip="Run on from this checkpoint (an edit, or where a run stopped)", id="checkpoint.continue"),
+        Binding("n", "step_run", "Step", tooltip="Run one super-step from this checkpoint, then show its diff", id="checkpoint.step"),
         Binding("s", "show_tab('state')", "State tab", show=False, tooltip="Show the state tab", id="tab.state"),
         Binding("d", "show_tab('diff')", "Diff tab", tooltip="Diff against the parent, or the marked checkpoint", id="tab.diff"),
         Binding("w", "show_tab('writes')", "Writes tab", show=False, tooltip="Show what each task of this step wrote", id="tab.writes"),
@@ -54,6 +55,7 @@ class DebuggerActions(DebuggerReads):
     session: DebugSession
     marked: CheckpointSummary | None = None
     running: bool = False
+    stepping: bool = False
     _diff_for: tuple[str, str] | None = None
 
     # What the screen provides.
@@ -195,7 +197,10 @@ class DebuggerActions(DebuggerReads):
         if checkpoint is not None:
             self._start_run(checkpoint, resume=False, verb="Replaying")
 
-    def action_continue_run(self) -> None:
+    def action_step_run(self) -> None:
+        self.action_continue_run(steps=1)
+
+    def action_continue_run(self, steps: int | None = None) -> None:
         checkpoint = self._writable()
         if checkpoint is None:
             return
@@ -212,15 +217,18 @@ class DebuggerActions(DebuggerReads):
                 "branch's newest checkpoint. R replays from here as a new branch.", timeout=6,
             )
             return
-        self._start_run(checkpoint, resume=None, verb="Continuing")
+        self._start_run(checkpoint, resume=None, verb="Stepping" if steps else "Continuing", steps=steps)
 
-    def _start_run(self, checkpoint: CheckpointSummary, *, resume: bool | None, verb: str) -> None:
+    def _start_run(
+        self, checkpoint: CheckpointSummary, *, resume: bool | None, verb: str, steps: int | None = None
+    ) -> None:
         self.running = True
+        self.stepping = steps is not None
         self.run_log([f"{verb} {checkpoint.thread_id} from step {checkpoint.step}…"], reset=True)
-        self.run_graph(checkpoint, resume)
+        self.run_graph(checkpoint, resume, steps)
 
     @work(group="run", exclusive=True, exit_on_error=False)
-    async def run_graph(self, checkpoint: CheckpointSummary, resume: bool | None) -> None:
+    async def run_graph(self, checkpoint: CheckpointSummary, resume: bool | None, steps: int | None = None) -> None:
         """``resume`` None: continue (the core decides resume or replay); False: replay."""
         def progress(committed: StepCommitted) -> None:
             nodes = ", ".join(t.name for t in committed.tasks) or committed.source
@@ -230,7 +238,7 @@ class DebuggerActions(DebuggerReads):
 
         try:
             if resume is None:
-                result = await self.session.continue_from(checkpoint, on_step=progress)
+                result = await self.session.continue_from(checkpoint, on_step=progress, steps=steps)
             else:
                 result = await self.session.run_from(checkpoint, resume=resume, on_step=progress)
         except Exception as exc:  # noqa: BLE001 - shown in the run log, never a dead worker
@@ -254,6 +262,8 @@ class DebuggerActions(DebuggerReads):
             self.run_log([done])
             self.notify(done, title="Run finished", timeout=3)
         self.select_after_reload(message.last)
+        if self.stepping and message.error is None:
+            self.action_show_tab("diff")  # what the step did
 
     def run_log(self, lines: list[str], *, reset: bool = False) -> None:
         """Add ``lines`` to the run log under the history (it keeps the last few)."""
