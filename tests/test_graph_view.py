@@ -14,10 +14,11 @@ from rich.text import Text
 
 from engine.constants import END, START
 from engine.debug.attach import load_graph
-from engine.debug.graph_view import NEXT_STYLE, RAN_STYLE, Edge, graph_edges, render_text, to_mermaid
+from engine.debug.graph_view import Edge, graph_edges, render_text, to_mermaid
 from engine.graph import StateGraph
 from engine.pregel.spec import GraphSpec
 from tui.cli import main
+from tui.graph_text import NEXT_STYLE, RAN_STYLE, rich_lines
 
 CALC = "sample_graphs.calculator_agent:graph"
 HOSTILE = "\x1b[2J[bold]x[/]\nname"
@@ -135,15 +136,16 @@ def test_layers_go_down_the_graph() -> None:
 
 def test_ran_and_next_nodes_are_highlighted() -> None:
     drawing = render_text(spec_of(CALC), ran={"agent"}, next_={"tools"})
+    lines = rich_lines(drawing)  # the roles the engine gives, as the TUI styles them
     for line, start, end in drawing.boxes["agent"]:
-        assert all(RAN_STYLE in styles_at(drawing.lines[line], i) for i in range(start, end))
-        assert drawing.lines[line].plain[start] in "┏┃┗"
+        assert all(RAN_STYLE in styles_at(lines[line], i) for i in range(start, end))
+        assert lines[line].plain[start] in "┏┃┗"
     line, start, end = drawing.boxes["tools"][1]
-    name_at = drawing.lines[line].plain.index("tools")
-    assert NEXT_STYLE in " ".join(styles_at(drawing.lines[line], name_at))
-    assert drawing.lines[line].plain[start] == "║"
+    name_at = lines[line].plain.index("tools")
+    assert NEXT_STYLE in " ".join(styles_at(lines[line], name_at))
+    assert lines[line].plain[start] == "║"
     line, start, _ = drawing.boxes[START][1]
-    assert not styles_at(drawing.lines[line], start + 2)
+    assert not styles_at(lines[line], start + 2)
     assert any("ran in this step" in line.plain and "runs next" in line.plain for line in drawing.lines)
     assert not any("ran in this step" in line.plain for line in render_text(spec_of(CALC)).lines)
 

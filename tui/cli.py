@@ -13,7 +13,7 @@ import sys
 import textwrap
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -31,6 +31,8 @@ from engine.errors import (
     SerializationError,
 )
 from tui.checkpoint_nodes import nodes_that_ran
+from tui.cli_errors import MAX_ERROR_CHARS, fail
+from tui.cli_graph import graph_command
 from tui.cli_views import diff_data, diff_text, show_data, show_text
 from tui.safe_text import escape_control
 from tui.thread_status import DAMAGED_MARK
@@ -40,15 +42,7 @@ T = TypeVar("T")
 DEFAULT_DEMO_DB = "retrace-demo.db"
 
 
-MAX_ERROR_CHARS = 2000
-"""An error line is cut to this many characters (its text can quote the database)."""
 MAX_LIMIT = 1_000_000_000
-
-
-def fail(message: str) -> NoReturn:
-    """One line on stderr, neutralised (it can quote bytes of the file), and exit code 2."""
-    click.echo(f"retrace: error: {escape_control(message, limit=MAX_ERROR_CHARS)}", err=True)
-    sys.exit(2)
 
 
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
@@ -368,8 +362,5 @@ def diff(
     for line in diff_text(changes, found):
         click.echo(line)
 
-
-# Commands that live in modules of their own (each imports this module's helpers lazily).
-from tui.cli_graph import graph_command  # noqa: E402
 
 main.add_command(graph_command)

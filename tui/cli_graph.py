@@ -6,6 +6,7 @@ import click
 
 from engine.debug.attach import GraphLoadError, load_graph
 from engine.debug.graph_view import render_text, to_mermaid
+from tui.cli_errors import fail
 from tui.safe_text import escape_control
 
 
@@ -15,10 +16,6 @@ from tui.safe_text import escape_control
 def graph_command(ref: str, mermaid: bool) -> None:
     """Draw GRAPH (module:attr, a StateGraph or a compiled one): its nodes in layers, each
     followed by its edges. The module is imported, so its top-level code runs."""
-    from tui.cli import (
-        fail,  # here, not at the top: tui.cli imports this module to register it
-    )
-
     try:
         spec = load_graph(ref).spec
     except GraphLoadError as exc:

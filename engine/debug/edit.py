@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import re
 import unicodedata
@@ -84,15 +85,19 @@ def edit_text(values: Mapping[str, Any], serde: JsonSerializer) -> str:
     text = json.dumps({k: _tagged(serde, v) for k, v in values.items()}, indent=2, ensure_ascii=False)
     # Characters a terminal may act on (C1 controls, bidi overrides, zero-width marks) only
     # occur inside JSON strings here: \u-escaped they stay the same JSON, and stay inert.
-    return _INVISIBLE.sub(lambda m: json.dumps(m.group())[1:-1], text)
+    return _invisible().sub(lambda m: json.dumps(m.group())[1:-1], text)
 
 
-_INVISIBLE = re.compile(
-    "[" + "".join(
-        re.escape(chr(c)) for c in range(0x80, 0x10000)
-        if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp", "Co")
-    ) + "]"
-)
+@functools.cache
+def _invisible() -> re.Pattern[str]:
+    """C1 controls, format characters, line/paragraph separators, private use (built once, on
+    the first edit, not when the debugger starts)."""
+    return re.compile(
+        "[" + "".join(
+            re.escape(chr(c)) for c in range(0x80, 0x10000)
+            if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp", "Co")
+        ) + "]"
+    )
 
 
 def _line_of(text: str, channel: str) -> int | None:

@@ -1,30 +1,25 @@
 """A compiled graph's shape: its edges, a Mermaid flowchart, and a layered text drawing.
 
-No UI here: :func:`render_text` returns Rich ``Text`` lines (literal text, never markup) that the
-CLI prints and a TUI can show, with the nodes that ran in a step, or run next, highlighted.
+No UI here: :func:`render_text` returns lines of plain text runs, each tagged with a role
+(``"ran"``, ``"next-box"``, ``"next-name"`` or ``""``), that the CLI prints and a TUI styles, so
+the nodes that ran in a step, or run next, can be highlighted.
 Node names and router values come from user code, so every one shown is neutralised first.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
-
-from rich.cells import cell_len
-from rich.text import Text
 
 from engine.constants import END, START
 from engine.pregel.nodes import Branch
 from engine.pregel.spec import GraphSpec
 
-__all__ = ["NEXT_STYLE", "RAN_STYLE", "Edge", "GraphText", "graph_edges", "render_text", "shown_name", "to_mermaid"]
+__all__ = ["DrawnLine", "Edge", "GraphText", "cells", "graph_edges", "render_text", "shown_name", "to_mermaid"]
 
-RAN_STYLE = "bold reverse"
-"""Style of the box of a node that ran in the selected step."""
-NEXT_STYLE = "bold underline"
-"""Style of the name of a node that runs next."""
 MAX_NAME = 40
 """Characters of a name shown in the text drawing at the most (the rest is cut to ``…``)."""
 
@@ -53,17 +48,50 @@ class Edge:
     label: str | None = None
 
 
+def cells(text: str) -> int:
+    """Terminal cells ``text`` takes (wide characters two, combining marks none)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+
+
+@dataclass
+class DrawnLine:
+    """One line of a drawing: runs of ``(text, role)``; ``role`` is ``"ran"`` (the box of a node
+    that ran), ``"next-box"`` / ``"next-name"`` (the box / name of a node that runs next) or ``""``."""
+
+    parts: list[tuple[str, str]] = field(default_factory=list)
+
+    def append(self, text: str, role: str = "") -> DrawnLine:
+        self.parts.append((text, role))
+        return self
+
+    @property
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.parts)
+
+    def __len__(self) -> int:
+        return len(self.plain)
+
+    @classmethod
+    def joined(cls, sep: str, lines: Iterable[DrawnLine]) -> DrawnLine:
+        out = cls()
+        for i, line in enumerate(lines):
+            if i:
+                out.append(sep)
+            out.parts += line.parts
+        return out
+
+
 @dataclass(frozen=True)
 class GraphText:
     """The text drawing of a graph.
 
     Attributes:
-        lines: the layers, top to bottom, then a legend; one Rich ``Text`` per line.
+        lines: the layers, top to bottom, then a legend; one :class:`DrawnLine` per line.
         boxes: node name -> its box as ``(line index, start, end)`` character spans of ``lines``,
             one per line of the box (three), for a UI to find or restyle a node.
     """
 
-    lines: tuple[Text, ...]
+    lines: tuple[DrawnLine, ...]
     boxes: Mapping[str, tuple[tuple[int, int, int], ...]]
 
 
@@ -172,13 +200,13 @@ def render_text(
     """``spec`` drawn as text: its nodes as boxes in layers (each below the ones it comes from),
     each layer followed by the edges out of it as ``a ──▶ b`` lines, then a legend.
 
-    ``ran`` nodes get :data:`RAN_STYLE` on their whole box and a heavy border; ``next_`` nodes
-    :data:`NEXT_STYLE` on their name and a double border (so it shows without colour too).
+    ``ran`` nodes get the role ``"ran"`` on their whole box and a heavy border; ``next_`` nodes
+    ``"next-box"`` / ``"next-name"`` and a double border (so it shows without colour too).
     With ``width``, a layer wider than that many cells is laid out on several rows.
     """
     edges = graph_edges(spec)
     rows, back = _layers(spec, edges)
-    size = {name: cell_len(shown_name(name)) + 4 for row in rows for name in row}
+    size = {name: cells(shown_name(name)) + 4 for row in rows for name in row}
     wrapped = [_wrap(row, size, width) for row in rows]
     full = max(_row_width(part, size) for parts in wrapped for part in parts)
     layer_of = {name: i for i, row in enumerate(rows) for name in row}
@@ -187,7 +215,7 @@ def render_text(
     drawn = [e for e in edges if e.kind != "join" and not (e.source in anywhere and e.kind == "conditional")]
     loops = any((e.source, e.target) in back for e in drawn) or any(
         (s, end) in back for starts, end in spec.join_edges for s in starts)
-    lines: list[Text] = []
+    lines: list[DrawnLine] = []
     boxes: dict[str, tuple[tuple[int, int, int], ...]] = {}
     for i, (row, parts) in enumerate(zip(rows, wrapped)):
         for part in parts:
@@ -195,7 +223,7 @@ def render_text(
         # A join is one line, under the layer of its last start, not one per start.
         joins = [j for j in spec.join_edges if max(layer_of[s] for s in j[0]) == i]
         lines += _edge_lines([e for e in drawn if e.source in row], joins, [n for n in row if n in anywhere], back)
-        lines.append(Text(""))
+        lines.append(DrawnLine())
     lines += _legend({e.kind for e in edges}, loops, bool(ran or next_))
     return GraphText(tuple(lines), boxes)
 
@@ -254,21 +282,21 @@ def _wrap(row: list[str], size: Mapping[str, int], width: int | None) -> list[li
 
 
 def _draw_boxes(
-    part: list[str], size: Mapping[str, int], full: int, lines: list[Text],
+    part: list[str], size: Mapping[str, int], full: int, lines: list[DrawnLine],
     boxes: dict[str, tuple[tuple[int, int, int], ...]], ran: set[str], next_: set[str],
 ) -> None:
     """Append the three lines of a row of boxes, centred in ``full`` cells; record their spans."""
-    top, mid, bottom = (Text(" " * ((full - _row_width(part, size)) // 2)) for _ in range(3))
+    top, mid, bottom = (DrawnLine().append(" " * ((full - _row_width(part, size)) // 2)) for _ in range(3))
     for i, name in enumerate(part):
         if i:
             for line in (top, mid, bottom):
                 line.append("  ")
         shown = shown_name(name)
         corners = _RAN if name in ran else _NEXT if name in next_ else _ROUND if name in (START, END) else _PLAIN
-        box_style = RAN_STYLE if name in ran else "bold" if name in next_ else ""
-        name_style = f"{box_style} underline".strip() if name in next_ else box_style
+        box_style = "ran" if name in ran else "next-box" if name in next_ else ""
+        name_style = "next-name" if name in next_ and name not in ran else box_style
         start = [len(line) for line in (top, mid, bottom)]
-        bar = corners[1] * (cell_len(shown) + 2)
+        bar = corners[1] * (cells(shown) + 2)
         top.append(corners[0] + bar + corners[2], box_style)
         mid.append(f"{corners[3]} ", box_style).append(shown, name_style).append(f" {corners[3]}", box_style)
         bottom.append(corners[4] + bar + corners[5], box_style)
@@ -278,24 +306,24 @@ def _draw_boxes(
 
 def _edge_lines(
     edges: list[Edge], joins: list[tuple[tuple[str, ...], str]], anywhere: list[str], back: set[tuple[str, str]]
-) -> list[Text]:
+) -> list[DrawnLine]:
     """``  a ──▶ b ↑  (label)`` per edge (``↑``: it goes back up) and per router whose destinations
     are not declared, in columns; then ``  a + b ══▶ c`` per join."""
     rows = [(shown_name(e.source), f"{_ARROWS[e.kind]} {shown_name(e.target)}{' ↑' * ((e.source, e.target) in back)}",
              "" if e.label is None else f"({shown_name(e.label)})") for e in edges]
     rows += [(name, f"{_ARROWS['conditional']} any node or {END}", "(no path map: it can go anywhere)")
              for name in map(shown_name, anywhere)]
-    pad = [max((cell_len(row[i]) for row in rows), default=0) for i in (0, 1)]
-    out = [Text(f"  {s}{' ' * (pad[0] - cell_len(s))} {t}" + (note and f"{' ' * (pad[1] - cell_len(t))}  {note}"))
+    pad = [max((cells(row[i]) for row in rows), default=0) for i in (0, 1)]
+    out = [DrawnLine().append(f"  {s}{' ' * (pad[0] - cells(s))} {t}" + (note and f"{' ' * (pad[1] - cells(t))}  {note}"))
            for s, t, note in rows]
-    return out + [Text(f"  {' + '.join(map(shown_name, starts))} {_ARROWS['join']} {shown_name(end)}"
-                       + " ↑" * any((s, end) in back for s in starts)) for starts, end in joins]
+    return out + [DrawnLine().append(f"  {' + '.join(map(shown_name, starts))} {_ARROWS['join']} {shown_name(end)}"
+                                     + " ↑" * any((s, end) in back for s in starts)) for starts, end in joins]
 
 
-def _legend(kinds: set[str], loops: bool, highlights: bool) -> list[Text]:
-    items = [Text(f"{_ARROWS[k]} {_LEGEND[k]}") for k in _KINDS if k in kinds]
+def _legend(kinds: set[str], loops: bool, highlights: bool) -> list[DrawnLine]:
+    items = [DrawnLine().append(f"{_ARROWS[k]} {_LEGEND[k]}") for k in _KINDS if k in kinds]
     if loops:
-        items.append(Text("↑ goes back up (a loop)"))
-    highlight = [Text.assemble((_RAN[:3], RAN_STYLE), " ran in this step"),
-                 Text.assemble((_NEXT[:3], NEXT_STYLE), " runs next")]
-    return [Text("   ").join(items)] + ([Text("   ").join(highlight)] if highlights else [])
+        items.append(DrawnLine().append("↑ goes back up (a loop)"))
+    highlight = [DrawnLine().append(_RAN[:3], "ran").append(" ran in this step"),
+                 DrawnLine().append(_NEXT[:3], "next-name").append(" runs next")]
+    return [DrawnLine.joined("   ", items)] + ([DrawnLine.joined("   ", highlight)] if highlights else [])

@@ -22,6 +22,7 @@ from engine.debug.model import CheckpointSummary
 from engine.debug.session import DebugSession
 from engine.errors import EngineError
 from tui.dialogs.edit_state import EditStateDialog
+from tui.graph_text import rich_lines
 from tui.messages import DiffLoaded, EditSaved, RunFinished, RunProgress
 from tui.safe_text import escape_control, literal
 from tui.screens.debugger_text import STATE_KEYS
@@ -57,6 +58,7 @@ class DebuggerActions(DebuggerReads):
     running: bool = False
     stepping: bool = False
     _diff_for: tuple[str, str] | None = None
+    _run_lines: list[str] = []  # noqa: RUF012 - replaced, never mutated in place
 
     # What the screen provides.
 
@@ -120,7 +122,7 @@ class DebuggerActions(DebuggerReads):
             return
         ran = () if checkpoint.source in ("input", "fork") else tuple(checkpoint.writes)
         drawn = render_text(graph.spec, ran=ran, next_=checkpoint.next, width=max(40, tab.size.width - 2))
-        text = Text("\n").join(drawn.lines)
+        text = Text("\n").join(rich_lines(drawn))
         tab.show(text)
 
     def refresh_diff(self) -> None:
@@ -268,9 +270,7 @@ class DebuggerActions(DebuggerReads):
     def run_log(self, lines: list[str], *, reset: bool = False) -> None:
         """Add ``lines`` to the run log under the history (it keeps the last few)."""
         log = self.query_one("#run-log", Static)
-        kept = [] if reset else list(getattr(log, "lines", []))
-        kept = (kept + lines)[-3:]  # the newest, in the few lines a small terminal has
-        log.lines = kept  # type: ignore[attr-defined]
-        text = literal("\n".join(kept), keep_newlines=True)
-        log.update(text)
+        # The newest few, in the lines a small terminal has.
+        self._run_lines = (([] if reset else self._run_lines) + lines)[-3:]
+        log.update(literal("\n".join(self._run_lines), keep_newlines=True))
         log.display = True
