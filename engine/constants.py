@@ -26,3 +26,19 @@ RESERVED_CHARACTERS = (":", "|")
 def is_internal_channel(name: str) -> bool:
     """True for the engine's bookkeeping channels (triggers, barriers, the input channel)."""
     return name == START or name.startswith(BRANCH_PREFIX) or name.startswith(JOIN_PREFIX)
+
+INTERRUPT = "__interrupt__"
+"""Pending-write channel of a task's interrupts (``[{"id", "value"}, ...]``), and the key under
+which a paused run's result lists them (as in LangGraph)."""
+
+RESUME = "__resume__"
+"""Pending-write channel of the resume values a task has been given, in the order it asked."""
+
+INPUT_TASK = "__input__"
+"""The pseudo-task whose writes are a resume command's ``update``: applied before the step runs."""
+
+ERROR_IDX = -1
+INTERRUPT_IDX = -3
+RESUME_IDX = -4
+"""Pending-write indices of a task's bookkeeping rows, below every real write (index >= 0), so
+a row at index >= 0 always means the task finished."""

@@ -47,6 +47,20 @@ class EmptyInputError(EngineError):
     """``invoke(None, config)`` was called on a thread that has nothing to resume."""
 
 
+class GraphInterrupt(EngineError):
+    """Raised inside a node by :func:`engine.types.interrupt` to pause the run; the run loop
+    catches it (a node should let it pass). ``interrupts`` are :class:`engine.types.Interrupt`."""
+
+    def __init__(self, interrupts: tuple = ()) -> None:
+        self.interrupts = tuple(interrupts)
+        super().__init__(f"the run paused for input: {[i.value for i in self.interrupts]!r}")
+
+
+class InvalidResumeError(EngineError, RuntimeError):
+    """``Command(resume=...)`` cannot say which interrupt it answers: several are pending and the
+    value is not a ``{interrupt_id: value}`` map of them (LangGraph raises ``RuntimeError``)."""
+
+
 class SerializationError(EngineError):
     """A value could not be encoded to, or decoded from, the checkpoint format."""
 

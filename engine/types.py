@@ -1,8 +1,98 @@
-"""Public data types of a run: the state snapshot and the tasks of a super-step."""
+"""Public data types of a run: the state snapshot, the tasks of a super-step, and human in the
+loop (:func:`interrupt`, :class:`Interrupt`, :class:`Command`), same names as ``langgraph.types``."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import uuid
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, NamedTuple, TypeVar
+
+from engine.errors import GraphInterrupt
+
+_INTERRUPT_NAMESPACE = uuid.UUID("8f6c2a4e-1d3b-4c5a-9e7f-2b1a0c9d8e7f")
+N = TypeVar("N")
+
+
+@dataclass(frozen=True)
+class Interrupt:
+    """A pause for input, as LangGraph's ``Interrupt``: ``value`` is what :func:`interrupt` was
+    given (the payload a person reads), ``id`` (32 hex characters) names it in
+    ``Command(resume={id: value})``. The id is stable: the same call of the same task gets the
+    same id when the node runs again."""
+
+    value: Any
+    id: str
+
+    def to_data(self) -> dict[str, Any]:
+        """``{"id", "value"}``: how a pending-write row stores it."""
+        return {"id": self.id, "value": self.value}
+
+
+def interrupt_id(task_id: str, index: int) -> str:
+    """The id of the ``index``-th (0-based) :func:`interrupt` call of task ``task_id``."""
+    return uuid.uuid5(_INTERRUPT_NAMESPACE, f"{task_id}|{index}").hex
+
+
+@dataclass
+class TaskResume:
+    """The resume values of the task running in this context (set by the run loop): ``values``
+    are what earlier :func:`interrupt` calls get back, in order; ``calls`` counts the calls."""
+
+    task_id: str
+    values: list[Any] = field(default_factory=list)
+    calls: int = 0
+
+
+CURRENT_TASK: ContextVar[TaskResume | None] = ContextVar("retrace_current_task", default=None)
+
+
+def interrupt(value: Any) -> Any:
+    """Pause the run for input, from inside a node; same as LangGraph's ``interrupt``.
+
+    The first time, the run stops: the step's other tasks finish and are saved, the thread is
+    marked ``interrupted``, and ``ainvoke`` returns the state with ``"__interrupt__": [Interrupt]``.
+    ``ainvoke(Command(resume=answer), config)`` runs the node again from its start, and this call
+    returns ``answer``. A node that calls ``interrupt`` several times gets one answer per call,
+    in order (each resume answers the next unanswered call).
+
+    ``value`` must be storable in a checkpoint (JSON-like data or messages).
+
+    Raises:
+        GraphInterrupt: to pause (the run loop catches it; do not catch it in the node).
+        RuntimeError: called outside a node run by the engine.
+    """
+    task = CURRENT_TASK.get()
+    if task is None:
+        raise RuntimeError("interrupt() can only be called inside a node while the graph runs")
+    index = task.calls
+    task.calls += 1
+    if index < len(task.values):
+        return task.values[index]
+    raise GraphInterrupt((Interrupt(value, interrupt_id(task.task_id, index)),))
+
+
+@dataclass(frozen=True)
+class Command(Generic[N]):
+    """What to do next, as LangGraph's ``Command``.
+
+    As a run's input: ``resume`` answers pending interrupts (one value when one interrupt is
+    pending, or ``{interrupt_id: value, ...}`` for several); ``update`` (a dict of state keys)
+    is applied before the interrupted step runs again.
+
+    Returned from a node: ``update`` is the node's state update and ``goto`` (a node name or a
+    list of them) runs those nodes next, besides the node's static edges. ``Command[Literal["a",
+    "b"]]`` as a node's return annotation declares where it can go (used for validation and for
+    drawing the graph).
+    """
+
+    update: Any = None
+    resume: Any = None
+    goto: str | Sequence[str] = ()
+
+    def goto_nodes(self) -> list[str]:
+        return [self.goto] if isinstance(self.goto, str) else list(self.goto)
 
 
 class PregelTask(NamedTuple):

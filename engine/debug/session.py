@@ -25,8 +25,8 @@ from engine.debug.edit import EditError, EditPlan, edit_text, plan_edit
 from engine.debug.model import CheckpointSummary
 from engine.errors import EngineError
 from engine.graph.compiled import CompiledStateGraph
-from engine.pregel.loop import default_as_node
 from engine.pregel.runtime import StepCommitted, StepPlan
+from engine.pregel.update import default_as_node
 
 __all__ = ["DebugSession", "EditStart", "NoGraphError", "RunResult"]
 

@@ -18,20 +18,27 @@ from engine.checkpoint.base import (
     config_thread_id,
     metadata_matches,
 )
+from engine.constants import INPUT_TASK, INTERRUPT
 from engine.errors import InvalidUpdateError
-from engine.pregel.algo import apply_writes, prepare_next_tasks
+from engine.pregel.algo import Task, apply_writes, prepare_next_tasks, task_id
 from engine.pregel.loop import SuperStepLoop
-from engine.pregel.pending import task_outcomes
+from engine.pregel.pending import input_writes, task_outcomes
 from engine.pregel.runtime import DEFAULT_ENV, Breakpoints, RunEnv, StepHook
 from engine.pregel.schema import value_classes
 from engine.pregel.spec import GraphSpec
 from engine.sync import iterate_sync, run_sync
-from engine.types import PregelTask, StateSnapshot
+from engine.types import Interrupt, PregelTask, StateSnapshot
 
 if TYPE_CHECKING:
     from engine.checkpoint.base import CheckpointTuple
 
 StreamMode = str
+
+
+def _waiting(outcome: Any) -> tuple[Interrupt, ...]:
+    """A task's pending interrupts as :class:`Interrupt` objects."""
+    items = outcome.waiting if outcome is not None else ()
+    return tuple(Interrupt(i.get("value"), str(i.get("id"))) for i in items)
 
 
 class CompiledStateGraph:
@@ -125,7 +132,16 @@ class CompiledStateGraph:
             if mode not in ("values", "updates"):
                 raise ValueError(f"unknown stream_mode {mode!r}; use 'values' or 'updates'")
         loop = self.loop(config, interrupt_before=interrupt_before, interrupt_after=interrupt_after)
+        values: dict[str, Any] = {}
         async for mode, chunk in loop.run(input):
+            if mode == INTERRUPT:
+                # As LangGraph: an "updates" chunk of its own, and the last state with them.
+                for shown in modes:
+                    event = {INTERRUPT: chunk} if shown == "updates" else {**values, INTERRUPT: chunk}
+                    yield event if isinstance(stream_mode, str) else (shown, event)
+                continue
+            if mode == "values":
+                values = chunk
             if mode in modes:
                 yield chunk if isinstance(stream_mode, str) else (mode, chunk)
 
@@ -137,13 +153,17 @@ class CompiledStateGraph:
 
         ``input=None`` resumes the thread from its latest checkpoint, or from
         ``config["configurable"]["checkpoint_id"]`` (replay from a past checkpoint: new checkpoints
-        branch off it, the old ones are kept).
+        branch off it, the old ones are kept). ``input=Command(resume=...)`` answers the
+        interrupts the thread waits on. When a node calls ``interrupt()`` the run pauses and the
+        result has ``"__interrupt__": [Interrupt, ...]`` besides the state, as in LangGraph.
         """
         values: dict[str, Any] = {}
         loop = self.loop(config, interrupt_before=interrupt_before, interrupt_after=interrupt_after)
         async for mode, chunk in loop.run(input):
             if mode == "values":
                 values = chunk
+            elif mode == INTERRUPT:
+                return {**(values or self.spec.state_values(loop.channels)), INTERRUPT: list(chunk)}
         return values or self.spec.state_values(loop.channels)
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **breakpoints: Any) -> dict[str, Any]:
@@ -176,9 +196,12 @@ class CompiledStateGraph:
         finished = {i: o for i, o in outcomes.items() if o.finished}
         next_nodes = saved.next
         done = [t for t in planned if t.id in finished]
+        if early := input_writes(saved.pending_writes):
+            done.insert(0, Task(task_id(cp.id, step + 1, INPUT_TASK), INPUT_TASK, (), early))
         if apply_pending and done:
             for task in done:
-                task.writes = list(finished[task.id].writes)
+                if task.name != INPUT_TASK:
+                    task.writes = list(finished[task.id].writes)
             attempt = self.spec.restored_channels(cp.channel_values)
             try:
                 apply_writes(
@@ -194,6 +217,7 @@ class CompiledStateGraph:
             PregelTask(
                 t.id, t.name, t.path,
                 outcomes[t.id].error if t.id in outcomes and t.id not in finished else None,
+                interrupts=_waiting(outcomes.get(t.id)),
                 result=self.spec.task_update(t) if t.id in finished and apply_pending else None,
             )
             for t in planned
@@ -206,6 +230,7 @@ class CompiledStateGraph:
             created_at=cp.ts,
             parent_config=saved.parent_config,
             tasks=tasks,
+            interrupts=tuple(i for t in tasks for i in t.interrupts),
         )
 
     async def aget_state(self, config: RunnableConfig) -> StateSnapshot:

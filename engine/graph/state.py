@@ -1,13 +1,16 @@
 """``StateGraph``: build a graph of nodes over a shared state, then compile it to run.
 
 Same public shape as LangGraph's ``StateGraph``; :meth:`StateGraph.compile` validates the whole
-graph and reports every problem at once.
+graph and reports every problem at once. It refuses only what LangGraph refuses (unknown nodes,
+reserved names, no entry point); what LangGraph runs but is likely a mistake (a node nothing
+routes to, a loop with no way out) is a :class:`GraphWarning`.
 """
 
 from __future__ import annotations
 
 import sys
 import typing
+import warnings
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Literal, get_args, get_origin
 
@@ -15,19 +18,42 @@ from engine.constants import END, RESERVED_CHARACTERS, START
 from engine.errors import GraphValidationError
 from engine.graph.compiled import CompiledStateGraph
 from engine.pregel.nodes import Branch, NodeSpec, config_argument
-from engine.pregel.schema import StateField, state_fields
 from engine.pregel.runtime import Breakpoints
+from engine.pregel.schema import StateField, state_fields
 from engine.pregel.spec import GraphSpec
+from engine.types import Command
+
+
+class GraphWarning(UserWarning):
+    """``compile()`` found something LangGraph accepts that is likely a mistake."""
+
+
+def _return_hint(fn: Callable[..., Any]) -> Any:
+    try:
+        return typing.get_type_hints(fn).get("return")
+    except Exception:
+        return None
 
 
 def _literal_destinations(router: Callable[..., Any]) -> list[str] | None:
     """Destinations declared by a ``-> Literal["a", "b"]`` return annotation, if any."""
-    try:
-        hint = typing.get_type_hints(router).get("return")
-    except Exception:
-        return None
+    hint = _return_hint(router)
     if get_origin(hint) is Literal:
         return [str(arg) for arg in get_args(hint)]
+    return None
+
+
+def command_destinations(fn: Callable[..., Any], nodes: Sequence[str]) -> list[str] | None:
+    """Where a node annotated ``-> Command[Literal["a", "b"]]`` can go with ``goto`` (a bare
+    ``-> Command`` can go to any of ``nodes``); None when the node does not declare Command."""
+    hint = _return_hint(fn)
+    if hint is Command:
+        return [*nodes, END]
+    if get_origin(hint) is Command:
+        args = get_args(hint)
+        if args and get_origin(args[0]) is Literal:
+            return [str(a) for a in get_args(args[0])]
+        return [*nodes, END]
     return None
 
 
@@ -160,21 +186,33 @@ class StateGraph:
                     )
         if not any(s == START for s, _ in self.edges) and not any(b.source == START for b in self.branches):
             problems.append("the graph has no entry point: add builder.add_edge(START, '<first node>')")
+        for node in self.nodes.values():
+            for dest in command_destinations(node.fn, list(self.nodes)) or []:
+                if dest != END and dest not in known:
+                    problems.append(f"node {node.name!r} is annotated to go to unknown node {dest!r}")
+        return problems
+
+    def warnings(self) -> list[str]:
+        """What LangGraph accepts but is likely a mistake, one sentence each: a node nothing
+        routes to, a loop with no way out. A node with no edge out is not one: the run ends
+        there, as in LangGraph."""
+        found = []
         successors = self.successors()
         reachable = _reach(START, successors)
         for name in self.nodes:
             if name not in reachable:
-                problems.append(f"node {name!r} is not reachable from START")
-        reaches_end = {n for n in reachable if END in _reach(n, successors)}
-        if START in reachable and START not in reaches_end:
-            problems.append("there is no path from START to END")
-        for name in self.nodes:
-            if name in reachable and name not in reaches_end:
-                problems.append(
-                    f"node {name!r} has no path to END: add an edge from it "
-                    f"(builder.add_edge({name!r}, END) to finish there)"
+                found.append(
+                    f"node {name!r} is not reachable from START: no edge leads to it (if a node "
+                    "goes there with Command(goto=...), annotate it -> Command[Literal[...]])"
                 )
-        return problems
+        ends = {n for n in reachable if n != END and not successors.get(n)} | {END}
+        stuck = sorted(n for n in reachable if n in self.nodes and not ends & _reach(n, successors))
+        if stuck:
+            found.append(
+                f"node(s) {stuck} loop with no way out: every path from them comes back, so a run "
+                "stops only at the recursion limit; add a conditional edge to END"
+            )
+        return found
 
     def successors(self) -> dict[str, set[str]]:
         """Where each node can go next; a branch with unknown destinations can go anywhere."""
@@ -189,6 +227,9 @@ class StateGraph:
             succ.setdefault(branch.source, set()).update(
                 dests if dests is not None else [*self.nodes, END]
             )
+        for node in self.nodes.values():
+            if (dests := command_destinations(node.fn, list(self.nodes))) is not None:
+                succ.setdefault(node.name, set()).update(dests)
         return succ
 
     def compile(
@@ -208,6 +249,9 @@ class StateGraph:
         Raises:
             GraphValidationError: listing every problem found by :meth:`validate`, and
                 breakpoints on nodes the graph does not have.
+
+        Warns:
+            GraphWarning: one per finding of :meth:`warnings` (the graph still compiles).
             NotImplementedError: for LangGraph options retrace does not have yet (``store``,
                 ``cache``, ...): silently ignoring one would change what the graph does.
         """
@@ -217,6 +261,8 @@ class StateGraph:
         problems += [f"breakpoint on {n!r}, which is not a node" for n in breakpoints.unknown(self.nodes)]
         if problems:
             raise GraphValidationError(problems)
+        for warning in self.warnings():
+            warnings.warn(warning, GraphWarning, stacklevel=2)
         spec = GraphSpec.build(
             name=name or "LangGraph",
             state_schema=self.state_schema,

@@ -19,12 +19,16 @@ _TASK_NAMESPACE = uuid.UUID("5d2c8f0e-6f1b-4a8e-9a43-3c8f5e2b7d10")
 
 @dataclass
 class Task:
-    """One node's run in a super-step; ``writes`` are ``(channel, value)`` pairs in write order."""
+    """One node's run in a super-step; ``writes`` are ``(channel, value)`` pairs in write order;
+    ``resume`` the answers its :func:`~engine.types.interrupt` calls get, in order; ``interrupts``
+    what it is waiting for (``[{"id", "value"}]``) when its last attempt paused."""
 
     id: str
     name: str
     triggers: tuple[str, ...]
     writes: list[tuple[str, Any]] = field(default_factory=list)
+    resume: list[Any] = field(default_factory=list)
+    interrupts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def path(self) -> tuple[str, ...]:

@@ -22,23 +22,30 @@ from engine.checkpoint.base import (
     config_checkpoint_id,
     config_thread_id,
 )
-from engine.constants import START
+from engine.constants import INPUT_TASK, INTERRUPT, START
 from engine.errors import (
     EmptyInputError,
+    GraphInterrupt,
     GraphRecursionError,
     InvalidUpdateError,
-    UnknownNodeError,
 )
 from engine.pregel.algo import (
     Task,
     apply_writes,
+    checkpoint_values,
     next_version,
     prepare_next_tasks,
     task_id,
 )
 from engine.pregel.commit import Committer
 from engine.pregel.execute import execute
-from engine.pregel.pending import error_write, writes_of_tasks
+from engine.pregel.pending import (
+    error_write,
+    input_writes,
+    paused_writes,
+    writes_of_tasks,
+)
+from engine.pregel.resume import give_answers
 from engine.pregel.runtime import (
     DEFAULT_ENV,
     Breakpoints,
@@ -48,7 +55,9 @@ from engine.pregel.runtime import (
     StepPlan,
 )
 from engine.pregel.spec import GraphSpec
+from engine.pregel.update import update_node
 from engine.pregel.validate import check_update_types
+from engine.types import Command
 
 DEFAULT_RECURSION_LIMIT = 25
 
@@ -96,6 +105,7 @@ class SuperStepLoop:
         """The checkpoint the config named (a replay, or a run on from an edit): its steps get
         task ids of their own, so what an earlier run recorded against it is never overwritten."""
         self._replay_salt = env.token()
+        self._input_task: Task | None = None
 
     async def _load(self) -> bool:
         """Restore the checkpoint named by the config (or the thread's latest); False if none."""
@@ -167,13 +177,27 @@ class SuperStepLoop:
 
     async def run(self, input: Any) -> AsyncIterator[tuple[str, Any]]:
         """Yield ``("values", state)`` after each super-step and ``("updates", {node: update})``
-        per task. Ends early, with nothing more run, when the hook's ``before_step`` says False.
+        per task. Ends early, with nothing more run, when the hook's ``before_step`` says False,
+        at a breakpoint, or when a node calls ``interrupt()``: then the last event is
+        ``("__interrupt__", (Interrupt, ...))``, after the state with the step's finished tasks.
+
+        ``input`` is the run's input, None to go on from the thread's checkpoint, or a
+        :class:`~engine.types.Command` (``resume`` answers, ``update`` applied first).
 
         Raises:
-            EmptyInputError: ``input`` is None and the thread has nothing to resume.
+            EmptyInputError: ``input`` is None or a Command and the thread has nothing to resume.
+            InvalidResumeError: several interrupts wait and the resume does not say which.
             GraphRecursionError: more than ``recursion_limit`` super-steps.
             InvalidUpdateError: conflicting or invalid writes; or whatever a node raised.
         """
+        command = input if isinstance(input, Command) else None
+        if command is not None:
+            if command.goto_nodes():
+                raise NotImplementedError(
+                    "Command(goto=...) as a run's input is not supported yet; resume with "
+                    "Command(resume=..., update=...), or return Command(goto=...) from a node"
+                )
+            input = None
         loaded = await self._load()
         if input is not None:
             new_id = self.env.checkpoint_id()
@@ -194,8 +218,8 @@ class SuperStepLoop:
             tasks = await self._commit("input", [], changed)
         elif not loaded:
             raise EmptyInputError(
-                "nothing to run: the input is None and the thread has no checkpoint to resume; "
-                "pass an input, or a thread_id that has one"
+                f"nothing to run: the input is {'a Command' if command else 'None'} and the thread "
+                "has no checkpoint to resume; pass an input, or a thread_id that has one"
             )
         elif self.replay_from is not None and self.metadata.get("source") != "update":
             # A replay starts its branch with a copy of the chosen checkpoint (source "fork", one
@@ -205,6 +229,7 @@ class SuperStepLoop:
             tasks = await self._commit("fork", [], set())
         else:
             tasks = self._plan(self.checkpoint_id)
+        self._input_task = self._resume_input(tasks, command)
         # A resume or replay goes past the breakpoint it stopped at (LangGraph counts what is
         # pending when resuming as seen by its interrupts).
         resumed = input is None
@@ -227,17 +252,26 @@ class SuperStepLoop:
                 return
             steps_run += 1
             self.step += 1
-            await self._execute(tasks)
             new_id = self.env.checkpoint_id()
+            early, changed = self._input_task, set()
+            self._input_task = None
+            if early is not None:
+                changed = self._apply_input(early, new_id)
+                yield "values", self.spec.state_values(self.channels)
+            paused = await self._execute(tasks, early)
+            if paused:
+                async for event in self._interrupted(tasks, paused, early):
+                    yield event
+                return
             try:
-                changed = apply_writes(
+                changed |= apply_writes(
                     self.channels, self.versions, self.versions_seen, tasks, checkpoint_id=new_id
                 )
             except InvalidUpdateError as exc:
-                await self.committer.fail(self._at(), exc, writes_of_tasks(tasks))
+                await self.committer.fail(self._at(), exc, writes_of_tasks([*([early] if early else []), *tasks]))
                 raise
             self.checkpoint_id = new_id
-            next_tasks = await self._commit("loop", tasks, changed)
+            next_tasks = await self._commit("loop", [*([early] if early else []), *tasks], changed)
             self.pending_writes = []
             for task in tasks:
                 if task.name != START:
@@ -255,24 +289,86 @@ class SuperStepLoop:
         if self.saver is not None and self.parent_config is not None:
             await self.saver.arecord_interrupt(self.parent_config, at=self.env.now())
 
-    async def _execute(self, tasks: list[Task]) -> None:
-        """Run the step's tasks; on failure record what finished and the error, then raise what
-        the first failing task (in task order) raised."""
+    def _resume_input(self, tasks: list[Task], command: Command | None) -> Task | None:
+        """Give a resume's answers to the waiting tasks; return the pseudo-task holding what
+        resume commands' ``update`` writes before the step (saved ones and this one's), if any.
+
+        Raises:
+            InvalidResumeError, InvalidUpdateError: the command does not fit (nothing written).
+        """
+        give_answers(tasks, self.pending_writes, command.resume if command else None)
+        writes = input_writes(self.pending_writes)
+        if command is not None and command.update is not None:
+            update = self.spec.update_writes(INPUT_TASK, command.update)
+            check_update_types(self.spec.fields, update)
+            writes += update
+        if not writes:
+            return None
+        return Task(task_id(self.checkpoint_id, self.step + 1, INPUT_TASK), INPUT_TASK, (), writes)
+
+    def _apply_input(self, early: Task, new_id: str) -> set[str]:
+        """Apply a resume's ``update`` before the step's tasks run (they see it), as LangGraph."""
+        changed = apply_writes(
+            self.channels, self.versions, self.versions_seen, [early], checkpoint_id=new_id,
+            end_of_step=False,
+        )
+        self.versions_seen.pop(INPUT_TASK, None)
+        return changed
+
+    async def _interrupted(
+        self, tasks: list[Task], paused: list[tuple[Task, GraphInterrupt]], early: Task | None
+    ) -> AsyncIterator[tuple[str, Any]]:
+        """A step whose tasks paused for input: save what finished, what waits and the answers
+        so far against the step's checkpoint (no new checkpoint), and mark the thread
+        ``interrupted``; yield the finished tasks' updates, the state with them, the interrupts."""
+        waiting = {t.id for t, _ in paused}
+        for task, exc in paused:
+            task.interrupts = [i.to_data() for i in exc.interrupts]
+        finished = [t for t in tasks if t.id not in waiting]
+        if self.saver is not None and self.parent_config is not None:
+            rows = writes_of_tasks([*([early] if early else []), *finished])
+            rows += paused_writes([t for t, _ in paused])
+            await self.saver.aput_writes(self.parent_config, rows)
+        await self._pause()
+        for task in finished:
+            if task.name != START:
+                yield "updates", {task.name: self.spec.task_update(task)}
+        shown = self.spec.restored_channels(checkpoint_values(self.channels))
+        try:
+            apply_writes(
+                shown, dict(self.versions), copy.deepcopy(self.versions_seen), finished,
+                checkpoint_id=self.checkpoint_id, end_of_step=False,
+            )
+        except InvalidUpdateError:
+            shown = self.channels  # the finished writes conflict; the resumed step will say so
+        yield "values", self.spec.state_values(shown)
+        yield INTERRUPT, tuple(i for _, exc in paused for i in exc.interrupts)
+
+    async def _execute(self, tasks: list[Task], early: Task | None) -> list[tuple[Task, GraphInterrupt]]:
+        """Run the step's tasks; return those that paused for input. On failure record what
+        finished, what paused, and the error, then raise what the first failing task (in task
+        order) raised."""
 
         async def keep_finished(finished: list[Task]) -> None:
             if self.parent_config is not None:
                 await self.committer.keep_finished(self.parent_config, finished)
 
-        failures = await execute(
+        outcomes = await execute(
             self.spec, tasks, self.channels, self.config, self.pending_writes, keep_finished
         )
+        paused = [(t, e) for t, e in outcomes if isinstance(e, GraphInterrupt)]
+        failures = [(t, e) for t, e in outcomes if not isinstance(e, GraphInterrupt)]
         if failures:
-            failed = {t.id for t, _ in failures}
-            writes = writes_of_tasks([t for t in tasks if t.id not in failed])
+            stopped = {t.id for t, _ in outcomes}
+            for task, exc in paused:
+                task.interrupts = [i.to_data() for i in exc.interrupts]
+            writes = writes_of_tasks([*([early] if early else []), *(t for t in tasks if t.id not in stopped)])
+            writes += paused_writes([t for t, _ in outcomes])
             writes += [error_write(t, exc) for t, exc in failures]
             task, exc = failures[0]
             await self.committer.fail(self._at(), exc, writes, task.name)
             raise exc
+        return paused
 
     async def update(self, values: Any, as_node: str | None) -> RunnableConfig:
         """Apply ``values`` as if node ``as_node`` had written them; save a checkpoint (source
@@ -286,7 +382,7 @@ class SuperStepLoop:
                 one the update comes from), or ``values`` has keys the state does not have.
         """
         loaded = await self._load()
-        node = self._update_node(as_node, loaded)
+        node = update_node(self.spec, as_node, self.metadata if loaded else None)
         new_id = self.env.checkpoint_id()
         step_id = self.checkpoint_id or new_id
         # Like a real run of the node: the triggers it would have consumed count as seen, so an
@@ -315,35 +411,3 @@ class SuperStepLoop:
         await self._commit("update", [task], changed, edited_as=node)
         assert self.parent_config is not None
         return self.parent_config
-
-    def _update_node(self, as_node: str | None, loaded: bool) -> str:
-        if as_node is not None:
-            if as_node != START and as_node not in self.spec.nodes:
-                raise UnknownNodeError(
-                    f"as_node={as_node!r} is not a node of this graph "
-                    f"(nodes: {sorted(self.spec.nodes)}, or START)"
-                )
-            return as_node
-        node = default_as_node(self.spec, self.metadata if loaded else None)
-        if node is None:
-            last = list(self.metadata.get("writes") or {})
-            ran = f"the last step ran {sorted(last)}" if last else "no node ran in the last step"
-            raise InvalidUpdateError(
-                f"cannot tell which node this update comes from: {ran}; pass as_node=<node name>"
-            )
-        return node
-
-
-def default_as_node(spec: GraphSpec, metadata: dict[str, Any] | None) -> str | None:
-    """The node an update with no ``as_node`` comes from, at a checkpoint with ``metadata``
-    (None: the thread has none), as LangGraph decides it: ``START`` before anything ran (an
-    empty thread, or a run's input checkpoint), the only node of a one-node graph, else the one
-    node that ran the last step; None when that is ambiguous (the caller must name one)."""
-    if metadata is None or metadata.get("source") == "input":
-        return START
-    if len(spec.nodes) == 1:
-        return next(iter(spec.nodes))
-    writes = metadata.get("writes")
-    last = list(writes) if isinstance(writes, dict) else []
-    # A name the graph does not have (renamed since, or a hostile file) is no answer.
-    return last[0] if len(last) == 1 and (last[0] in spec.nodes or last[0] == START) else None

@@ -7,7 +7,12 @@ snapshot (applying them to show the latest state) and the debugger (a task's out
   started from; a task that wrote nothing gets one ``NO_WRITES`` row so it counts as finished;
 - a task's exception is a row on ``ERROR_CHANNEL`` at index -1, below every real write, so a
   later successful attempt adds its rows beside it and the failure stays on record;
-- a task is finished when it has a row at index >= 0, even beside an error row.
+- a task that paused has a row on ``INTERRUPT`` (index -3: what it waits for) and, once
+  answered, one on ``RESUME`` (index -4: every answer it was given, in order); both stay when
+  the task later finishes, so the step's record shows the question and the answer;
+- a task is finished when it has a row at index >= 0, even beside bookkeeping rows;
+- a resume command's ``update`` is rows of the pseudo-task ``INPUT_TASK``, applied before the
+  step runs.
 """
 
 from __future__ import annotations
@@ -18,7 +23,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.checkpoint.base import PendingWrite
-from engine.constants import ERROR_CHANNEL, NO_WRITES
+from engine.constants import (
+    ERROR_CHANNEL,
+    ERROR_IDX,
+    INPUT_TASK,
+    INTERRUPT,
+    INTERRUPT_IDX,
+    NO_WRITES,
+    RESUME,
+    RESUME_IDX,
+)
 from engine.pregel.algo import Task
 
 MAX_TRACEBACK_CHARS = 20_000
@@ -38,23 +52,49 @@ def error_info(exc: BaseException, node: str | None = None) -> dict[str, str]:
 
 def error_write(task: Task, exc: BaseException) -> PendingWrite:
     """A task's exception as its error row (index -1)."""
-    return PendingWrite(task.id, task.name, ERROR_CHANNEL, error_info(exc, task.name), -1)
+    return PendingWrite(task.id, task.name, ERROR_CHANNEL, error_info(exc, task.name), ERROR_IDX)
+
+
+def bookkeeping_writes(task: Task) -> list[PendingWrite]:
+    """A task's interrupt and resume rows (none if it never paused)."""
+    rows = []
+    if task.interrupts:
+        rows.append(PendingWrite(task.id, task.name, INTERRUPT, list(task.interrupts), INTERRUPT_IDX))
+    if task.resume:
+        rows.append(PendingWrite(task.id, task.name, RESUME, list(task.resume), RESUME_IDX))
+    return rows
 
 
 def writes_of_tasks(tasks: Sequence[Task]) -> list[PendingWrite]:
-    """The rows recording what ``tasks`` wrote (a ``NO_WRITES`` row for a task that wrote nothing)."""
+    """The rows recording what finished ``tasks`` wrote (a ``NO_WRITES`` row for a task that
+    wrote nothing), with their interrupt and resume rows."""
     return [
-        PendingWrite(task.id, task.name, channel, value, idx)
+        row
         for task in tasks
-        for idx, (channel, value) in enumerate(task.writes or [(NO_WRITES, None)])
+        for row in [
+            *bookkeeping_writes(task),
+            *(PendingWrite(task.id, task.name, c, v, i) for i, (c, v) in enumerate(task.writes or [(NO_WRITES, None)])),
+        ]
     ]
 
 
+def paused_writes(tasks: Sequence[Task]) -> list[PendingWrite]:
+    """The rows of tasks that did not finish (paused or failed): only their bookkeeping rows."""
+    return [row for task in tasks for row in bookkeeping_writes(task)]
+
+
+def input_writes(saved: Iterable[PendingWrite]) -> list[tuple[str, Any]]:
+    """What earlier resume commands' ``update`` wrote at this checkpoint, in order."""
+    rows = sorted((w for w in saved if w.task_name == INPUT_TASK and w.idx >= 0), key=lambda w: w.idx)
+    return [(w.channel, w.value) for w in rows]
+
+
 def one_error_per_task(writes: Iterable[PendingWrite]) -> list[PendingWrite]:
-    """A task with an error keeps only that error (a resumed step runs it again)."""
+    """A task with an error keeps only that error and its bookkeeping rows (a resumed step
+    runs it again)."""
     writes = list(writes)
-    errors = {w.task_id: w for w in writes if w.channel == ERROR_CHANNEL}
-    return [w for w in writes if w.task_id not in errors] + list(errors.values())
+    errors = {w.task_id for w in writes if w.channel == ERROR_CHANNEL}
+    return [w for w in writes if w.task_id not in errors or w.idx < 0]
 
 
 @dataclass(frozen=True)
@@ -67,6 +107,8 @@ class TaskOutcome:
         rows: all its rows, in index order (what a debugger shows as raw writes).
         finished: it completed (a row at index >= 0), so a resumed step reuses ``writes``.
         error: the stored error of its last failed attempt, or None.
+        interrupts: what it paused for last (``({"id", "value"}, ...)``), answered or not.
+        resume: the answers it was given, in order.
     """
 
     task_id: str
@@ -75,6 +117,13 @@ class TaskOutcome:
     rows: tuple[PendingWrite, ...]
     finished: bool
     error: Any
+    interrupts: tuple[dict[str, Any], ...] = ()
+    resume: tuple[Any, ...] = ()
+
+    @property
+    def waiting(self) -> tuple[dict[str, Any], ...]:
+        """The interrupts it still waits on (none once it finished)."""
+        return () if self.finished else self.interrupts
 
     @property
     def failed_then_finished(self) -> bool:
@@ -93,6 +142,8 @@ def task_outcomes(writes: Iterable[PendingWrite]) -> dict[str, TaskOutcome]:
         finished = any(w.idx >= 0 for w in ordered)
         error = next((w.value for w in ordered if w.channel == ERROR_CHANNEL), None)
         outcomes[task_id] = TaskOutcome(
+            interrupts=_rows_list(ordered, INTERRUPT, dict),
+            resume=_rows_list(ordered, RESUME, object),
             task_id=task_id,
             node=ordered[0].task_name,
             writes=tuple(
@@ -103,6 +154,12 @@ def task_outcomes(writes: Iterable[PendingWrite]) -> dict[str, TaskOutcome]:
             error=error,
         )
     return outcomes
+
+
+def _rows_list(rows: Sequence[PendingWrite], channel: str, kind: type) -> tuple[Any, ...]:
+    """The list a bookkeeping row holds (a damaged or foreign row gives what fits ``kind``)."""
+    value = next((w.value for w in rows if w.channel == channel and w.idx < 0), None)
+    return tuple(v for v in value if isinstance(v, kind)) if isinstance(value, list) else ()
 
 
 def reuse_finished(tasks: Iterable[Task], saved: Iterable[PendingWrite]) -> list[Task]:
@@ -117,3 +174,12 @@ def reuse_finished(tasks: Iterable[Task], saved: Iterable[PendingWrite]) -> list
         else:
             to_run.append(task)
     return to_run
+
+
+def restore_paused(tasks: Iterable[Task], saved: Iterable[PendingWrite]) -> None:
+    """Give ``tasks`` the interrupts and answers an earlier attempt of this step recorded."""
+    outcomes = task_outcomes(saved)
+    for task in tasks:
+        if (outcome := outcomes.get(task.id)) is not None:
+            task.interrupts = list(outcome.interrupts)
+            task.resume = list(outcome.resume)

@@ -22,6 +22,7 @@ from engine.errors import InvalidUpdateError, UnknownNodeError
 from engine.pregel.algo import Task
 from engine.pregel.nodes import Branch, NodeSpec, call_arguments
 from engine.pregel.schema import StateField, build_state, state_to_dict
+from engine.types import CURRENT_TASK, Command, TaskResume
 
 
 def join_channel(starts: tuple[str, ...], end: str) -> str:
@@ -152,6 +153,8 @@ class GraphSpec:
         """
         if result is None:
             return []
+        if isinstance(result, list | tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in result):
+            result = dict(result)  # Command(update=[(key, value), ...]), as LangGraph takes it
         try:
             update = state_to_dict(result)
         except TypeError:
@@ -168,16 +171,48 @@ class GraphSpec:
         return list(update.items())
 
     async def run_task(self, task: Task, channels: Mapping[str, BaseChannel], config: Any) -> list[tuple[str, Any]]:
-        """Run one task and return its writes: state updates, then the edges it takes."""
+        """Run one task and return its writes: state updates, then the edges it takes (a
+        returned :class:`~engine.types.Command`'s ``goto`` first, then the static edges).
+
+        Raises:
+            GraphInterrupt: the node called ``interrupt()`` with no answer for it yet.
+            UnknownNodeError: a ``goto`` or a router named a node the graph does not have.
+        """
+        goto: list[tuple[str, Any]] = []
         if task.name == START:
             update = state_to_dict(channels[START].value)
             writes = [(k, v) for k, v in update.items() if k in self.fields]
         else:
             node = self.nodes[task.name]
             state = build_state(self.state_schema, self.state_values(channels))
-            result = await call(node.fn, call_arguments(node.config_arg, state, config))
+            token = CURRENT_TASK.set(TaskResume(task.id, list(task.resume)))
+            try:
+                result = await call(node.fn, call_arguments(node.config_arg, state, config))
+            finally:
+                CURRENT_TASK.reset(token)
+            if isinstance(result, Command):
+                goto = [(f"{BRANCH_PREFIX}{d}", None) for d in self._goto(task.name, result)]
+                result = result.update
             writes = self.update_writes(task.name, result)
-        return writes + await self.edge_writes(task.name, writes, channels, config)
+        return writes + goto + await self.edge_writes(task.name, writes, channels, config)
+
+    def _goto(self, name: str, command: Command) -> list[str]:
+        destinations = []
+        for item in command.goto_nodes():
+            if not isinstance(item, str):
+                raise InvalidUpdateError(
+                    f"node {name!r} returned Command(goto={item!r}); goto takes node names "
+                    "(Send is not supported yet)"
+                )
+            if item == END:
+                continue
+            if item not in self.nodes:
+                raise UnknownNodeError(
+                    f"node {name!r} returned Command(goto={item!r}), which is not a node "
+                    f"(nodes: {sorted(self.nodes)}, or END)"
+                )
+            destinations.append(item)
+        return destinations
 
     async def edge_writes(
         self,

@@ -1,0 +1,52 @@
+"""Resuming a paused step: which waiting task each answer of ``Command(resume=...)`` goes to.
+
+Pure: works on the step's planned tasks and the pending writes saved at its checkpoint. The
+rules are LangGraph 1.2.22's (checked side by side): one pending interrupt takes any value;
+several take a ``{interrupt_id: value}`` map (a dict whose keys are not all pending ids is a
+plain value); each answer is given once, to the next unanswered ``interrupt()`` call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from engine.checkpoint.base import PendingWrite
+from engine.errors import InvalidResumeError
+from engine.pregel.algo import Task
+from engine.pregel.pending import restore_paused, task_outcomes
+
+
+def waiting(tasks: Sequence[Task], saved: Sequence[PendingWrite]) -> dict[str, Task]:
+    """Interrupt id -> the task waiting on it, in task order."""
+    outcomes = task_outcomes(saved)
+    found: dict[str, Task] = {}
+    for task in tasks:
+        outcome = outcomes.get(task.id)
+        for item in outcome.waiting if outcome is not None else ():
+            if isinstance(item.get("id"), str):
+                found[item["id"]] = task
+    return found
+
+
+def give_answers(tasks: Sequence[Task], saved: Sequence[PendingWrite], resume: Any) -> None:
+    """Restore what earlier attempts of the step recorded, then add ``resume``'s answers to the
+    waiting tasks' ``resume`` lists (``None``: no answer, as in LangGraph).
+
+    Raises:
+        InvalidResumeError: several interrupts are pending and ``resume`` is not a map of them.
+    """
+    restore_paused(tasks, saved)
+    if resume is None:
+        return
+    pending = waiting(tasks, saved)
+    if isinstance(resume, dict) and resume and all(isinstance(k, str) and k in pending for k in resume):
+        for interrupt_id, value in resume.items():
+            pending[interrupt_id].resume.append(value)
+    elif len(pending) > 1:
+        raise InvalidResumeError(
+            f"{len(pending)} interrupts are pending ({', '.join(sorted(pending))}); resume them "
+            "with Command(resume={interrupt_id: value, ...}) (ids are in state.interrupts)"
+        )
+    elif pending:
+        next(iter(pending.values())).resume.append(resume)
