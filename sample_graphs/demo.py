@@ -8,7 +8,8 @@ from pathlib import Path
 from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.errors import EngineError
 from engine.pregel.runtime import DEFAULT_ENV, RunEnv
-from sample_graphs import calculator_agent, chat, parallel_search
+from engine.types import Command
+from sample_graphs import approval, calculator_agent, chat, parallel_search
 
 DEMO_MARKER = ("created_by", "retrace demo")
 """``retrace_meta`` row that marks a database ``retrace demo`` may replace."""
@@ -29,6 +30,7 @@ SAMPLE_GRAPHS = {
     "parallel_search (buggy)": "sample_graphs.parallel_search:buggy_graph",
     "calculator_agent": "sample_graphs.calculator_agent:graph",
     "chat": "sample_graphs.chat:graph",
+    "approval": "sample_graphs.approval:graph",
 }
 """Graph name -> ``module:attr`` of each sample graph (what the demo records, and attaches)."""
 
@@ -39,7 +41,8 @@ async def write_demo_database(path: str | Path, env: RunEnv = DEFAULT_ENV) -> li
     ``env`` gives the clock and ids (tests pass fixed ones).
 
     The buggy parallel search fails on purpose (``InvalidUpdateError``); its thread is kept with
-    status ``error``. Raises ``CheckpointStoreError`` if ``path`` cannot be used.
+    status ``error``. Of the approval threads one waits for a person (``interrupted``), one
+    was approved and one rejected. Raises ``CheckpointStoreError`` if ``path`` cannot be used.
     """
     runs: list[DemoRun] = []
     async with AsyncSqliteSaver.from_conn_string(path) as saver:
@@ -51,12 +54,21 @@ async def write_demo_database(path: str | Path, env: RunEnv = DEFAULT_ENV) -> li
             config = {"configurable": {"thread_id": thread_id}}
             try:
                 for value in inputs:
-                    await compiled.ainvoke(value, config)
+                    out = await compiled.ainvoke(value, config)
             except EngineError as exc:
                 runs.append(DemoRun(thread_id, graph_name, "error", f"{type(exc).__name__}: {exc}"))
             else:
-                runs.append(DemoRun(thread_id, graph_name, "done"))
+                runs.append(DemoRun(thread_id, graph_name, "interrupted" if "__interrupt__" in out else "done"))
 
+        # First, so the threads above them keep their places; each approval thread on its own
+        # pretend infrastructure, as separate deployments.
+        await run(approval.make_graph(approval.Infrastructure()), "approval", "approval-waiting",
+                  approval.QUESTION)
+        await run(approval.make_graph(approval.Infrastructure()), "approval", "approval-approved",
+                  approval.QUESTION, Command(resume={"type": "accept"}))
+        await run(approval.make_graph(approval.Infrastructure()), "approval", "approval-rejected",
+                  approval.QUESTION,
+                  Command(resume={"type": "response", "args": "production is live; never delete it"}))
         await run(parallel_search.graph, "parallel_search", "search-fixed",
                   parallel_search.initial_state("concurrency"))
         await run(parallel_search.graph, "parallel_search", "search-state-management",

@@ -30,6 +30,9 @@ DEMO_ORDER = [  # most recently updated first, as the demo writes them
     "search-buggy",
     "search-state-management",
     "search-fixed",
+    "approval-rejected",
+    "approval-approved",
+    "approval-waiting",
 ]
 
 

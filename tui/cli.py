@@ -33,6 +33,7 @@ from engine.errors import (
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.cli_errors import MAX_ERROR_CHARS, fail
 from tui.cli_graph import graph_command
+from tui.cli_run import inbox_command, run_command
 from tui.cli_views import diff_data, diff_text, show_data, show_text
 from tui.safe_text import escape_control
 from tui.thread_status import DAMAGED_MARK
@@ -364,3 +365,5 @@ def diff(
 
 
 main.add_command(graph_command)
+main.add_command(run_command)
+main.add_command(inbox_command)

@@ -20,15 +20,16 @@ from typing import Any
 
 from engine.checkpoint.base import RunnableConfig, checkpoint_config
 from engine.checkpoint.sqlite import AsyncSqliteSaver
-from engine.constants import START
+from engine.constants import INTERRUPT, START
 from engine.debug.edit import EditError, EditPlan, edit_text, plan_edit
 from engine.debug.model import CheckpointSummary
 from engine.errors import EngineError
 from engine.graph.compiled import CompiledStateGraph
 from engine.pregel.runtime import StepCommitted, StepPlan
 from engine.pregel.update import default_as_node
+from engine.types import Command, Interrupt
 
-__all__ = ["DebugSession", "EditStart", "NoGraphError", "RunResult"]
+__all__ = ["DebugSession", "EditStart", "NoGraphError", "RunResult", "ThreadMovedError"]
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
@@ -41,6 +42,11 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 
 class NoGraphError(EngineError):
     """A write action on a thread with no attached graph (or on a read-only database)."""
+
+
+class ThreadMovedError(EngineError):
+    """An answer for a checkpoint that is no longer the thread's newest (someone else resumed
+    it, or a run went on from it): nothing was written; read the thread again."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class RunResult:
     last: RunnableConfig | None
     checkpoints: int
     error: BaseException | None
+    interrupts: tuple[Interrupt, ...] = ()
+    """What the run paused for, when a node called ``interrupt()`` (empty otherwise)."""
 
 
 class _Progress:
@@ -234,12 +242,15 @@ class DebugSession:
         resume: bool = False,
         on_step: Callable[[StepCommitted], Awaitable[None] | None] | None = None,
         steps: int | None = None,
+        command: Command | None = None,
     ) -> RunResult:
         """Run the thread's graph on from ``checkpoint``; ``on_step`` sees each checkpoint as
         it is saved; with ``steps``, at most that many super-steps run, then the run pauses.
 
         ``resume`` (the thread's newest checkpoint, left unfinished) resumes it as
-        ``ainvoke(None, thread)`` does, reusing what finished tasks wrote. Otherwise this is a
+        ``ainvoke(None, thread)`` does, reusing what finished tasks wrote; with ``command``
+        (a :class:`~engine.types.Command` answering its interrupts) as ``ainvoke(command,
+        thread)``. Otherwise this is a
         replay, as LangGraph's ``ainvoke(None, config_with_checkpoint_id)``: from a run's
         checkpoint it first writes a ``fork`` copy, then runs on; from an edit it runs on
         directly. A failure is returned in ``RunResult.error`` (and recorded on the thread),
@@ -254,12 +265,40 @@ class DebugSession:
             config = {"configurable": {"thread_id": checkpoint.thread_id, "checkpoint_ns": checkpoint.checkpoint_ns}}
         progress = _Progress(on_step, steps)
         error: BaseException | None = None
+        interrupts: tuple[Interrupt, ...] = ()
         try:
-            async for _ in graph.loop(config, hook=progress).run(None):
-                pass
+            async for mode, chunk in graph.loop(config, hook=progress).run(command if resume else None):
+                if mode == INTERRUPT:
+                    interrupts = chunk
         except Exception as exc:  # noqa: BLE001 - the graph's own failure is the result to show
             error = exc
-        return RunResult(progress.last, progress.count, error)
+        return RunResult(progress.last, progress.count, error, interrupts)
+
+    async def answer(
+        self,
+        checkpoint: CheckpointSummary,
+        resume: Any,
+        on_step: Callable[[StepCommitted], Awaitable[None] | None] | None = None,
+    ) -> RunResult:
+        """Answer the interrupts the thread waits on at ``checkpoint`` and run on, as LangGraph's
+        ``ainvoke(Command(resume=resume), thread)``: the interrupted node runs again from its
+        start and its ``interrupt()`` returns ``resume`` (a ``{interrupt_id: value}`` map
+        answers several). The run's failure or next pause is in the result, not raised.
+
+        Raises:
+            NoGraphError: write actions are off, or no graph is attached for the thread.
+            ThreadMovedError: ``checkpoint`` is no longer the thread's newest (nothing written).
+        """
+        graph = await self._bound(checkpoint)
+        assert graph.checkpointer is not None
+        thread = {"configurable": {"thread_id": checkpoint.thread_id, "checkpoint_ns": checkpoint.checkpoint_ns}}
+        latest = await graph.checkpointer.aget_tuple(thread)
+        if latest is None or latest.checkpoint.id != checkpoint.checkpoint_id:
+            raise ThreadMovedError(
+                f"thread {checkpoint.thread_id!r} has moved on since this checkpoint was read "
+                "(another run resumed it); nothing was written: look at the thread again"
+            )
+        return await self.run_from(checkpoint, resume=True, on_step=on_step, command=Command(resume=resume))
 
     async def close(self) -> None:
         async with self._lock:

@@ -33,7 +33,9 @@ class CheckpointSource(Protocol):
     file_id: tuple[int, int] | None
     how: str
 
-    async def list_threads(self, *, limit: int | None = None, offset: int = 0) -> list[ThreadSummary]: ...
+    async def list_threads(
+        self, *, limit: int | None = None, offset: int = 0, status: str | None = None
+    ) -> list[ThreadSummary]: ...
 
     async def get_thread(self, thread_id: str) -> ThreadSummary | None: ...
 

@@ -144,12 +144,16 @@ class CheckpointReader:
     def _row(self, what: str) -> RowReader:
         return RowReader(what, self.serde, self.limits, strict=self.strict)
 
-    async def list_threads(self, *, limit: int | None = None, offset: int = 0) -> list[ThreadSummary]:
-        """Threads, most recently updated first; answered from the ``threads`` table alone."""
+    async def list_threads(
+        self, *, limit: int | None = None, offset: int = 0, status: str | None = None
+    ) -> list[ThreadSummary]:
+        """Threads, most recently updated first (only those with ``status``, if given);
+        answered from the ``threads`` table alone."""
+        where = "WHERE status = CAST(? AS TEXT) " if status is not None else ""
         rows = await self._fetchall(
-            f"SELECT {self._thread_columns} FROM threads ORDER BY updated_at DESC, thread_id "
+            f"SELECT {self._thread_columns} FROM threads {where}ORDER BY updated_at DESC, thread_id "
             "LIMIT ? OFFSET ?",
-            (-1 if limit is None else limit, offset),
+            (*((param(status),) if status is not None else ()), -1 if limit is None else limit, offset),
         )
         threads = await self._decoded(lambda: [self._thread(row) for row in rows])
         return [await self._error_preview(t) for t in threads]

@@ -1,0 +1,129 @@
+"""The interrupt inbox: threads waiting for a person, what each waits for, and the answers.
+
+Read from the database alone (no graph code): a paused step's tasks record their interrupts as
+pending-write rows (see :mod:`engine.pregel.pending`), and the thread's status is
+``interrupted``. A thread stopped at a breakpoint, or by single-stepping, waits too, with no
+interrupt (``kind == "breakpoint"``): it goes on with ``c``.
+
+Answers follow LangGraph's Agent Inbox convention (``HumanInterrupt`` payloads with an
+``action_request``; ``HumanResponse`` answers ``{"type": "accept" | "edit" | "response" |
+"ignore", "args": ...}``), which :mod:`sample_graphs.approval` uses; a graph with payloads of
+its own gets the same shapes, and ``E`` lets a person type any JSON answer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from engine.checkpoint.base import PendingWrite
+from engine.debug.model import ThreadSummary
+from engine.pregel.pending import task_outcomes
+
+MAX_INBOX = 500
+"""At most this many waiting threads are listed (newest first)."""
+
+
+@dataclass(frozen=True)
+class PendingInterrupt:
+    """One unanswered ``interrupt()``: its id (for ``Command(resume={id: value})``), the value
+    the node passed (the payload a person reads), and the node and task that asked."""
+
+    interrupt_id: str
+    value: Any
+    node: str
+    task_id: str
+
+
+@dataclass(frozen=True)
+class WaitingThread:
+    """A thread waiting at its newest checkpoint: its interrupts (empty: a breakpoint pause)."""
+
+    thread: ThreadSummary
+    interrupts: tuple[PendingInterrupt, ...]
+
+    @property
+    def kind(self) -> str:
+        return "interrupt" if self.interrupts else "breakpoint"
+
+
+def pending_interrupts(writes: list[PendingWrite]) -> tuple[PendingInterrupt, ...]:
+    """The unanswered interrupts among a checkpoint's pending writes, in task order."""
+    found = []
+    for outcome in task_outcomes(writes).values():
+        for item in outcome.waiting:
+            found.append(PendingInterrupt(str(item.get("id", "")), item.get("value"), outcome.node, outcome.task_id))
+    return tuple(found)
+
+
+class _Source(Protocol):
+    async def list_threads(self, *, limit: int | None = None, offset: int = 0, status: str | None = None) -> list[ThreadSummary]: ...
+
+    async def get_pending_writes(self, thread_id: str, checkpoint_id: str, *, checkpoint_ns: str = "") -> list[PendingWrite]: ...
+
+
+async def waiting_threads(source: _Source, *, limit: int = MAX_INBOX) -> list[WaitingThread]:
+    """Every thread whose status is ``interrupted``, newest first, with what it waits for."""
+    waiting = []
+    for thread in await source.list_threads(limit=limit, status="interrupted"):
+        writes = (
+            await source.get_pending_writes(thread.thread_id, thread.latest_checkpoint_id)
+            if thread.latest_checkpoint_id else []
+        )
+        waiting.append(WaitingThread(thread, pending_interrupts(writes)))
+    return waiting
+
+
+def _request(value: Any) -> dict[str, Any] | None:
+    """The Agent Inbox ``action_request`` of a payload (or of a one-item list of them)."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    request = value.get("action_request") if isinstance(value, dict) else None
+    return request if isinstance(request, dict) else None
+
+
+def approve_answer() -> dict[str, Any]:
+    """The answer that approves a request: ``{"type": "accept", "args": None}``."""
+    return {"type": "accept", "args": None}
+
+
+def reject_answer(reason: str) -> dict[str, Any]:
+    """The answer that declines with a reason: ``{"type": "response", "args": reason}`` (the
+    tool does not run; the reason goes back to the agent)."""
+    return {"type": "response", "args": reason}
+
+
+def edit_answer_text(value: Any) -> str:
+    """The JSON a person starts editing from: for an Agent Inbox request, an ``edit`` answer
+    holding its action and arguments; otherwise an ``accept`` answer."""
+    request = _request(value)
+    answer: Any = (
+        {"type": "edit", "args": {"action": request.get("action"), "args": request.get("args", {})}}
+        if request is not None else approve_answer()
+    )
+    return json.dumps(answer, indent=2, ensure_ascii=False, default=str)
+
+
+class AnswerError(ValueError):
+    """An answer typed as JSON does not parse; ``line`` is where (1-based)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def parse_answer(text: str) -> Any:
+    """The answer a person typed (JSON).
+
+    Raises:
+        AnswerError: the text is not JSON (the message says where and what to do).
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AnswerError(
+            f"the answer is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}; "
+            "fix it, or press esc to cancel (nothing is written)",
+            exc.lineno,
+        ) from None
