@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,33 @@ def hostile_db(tmp_path: Path) -> Path:
 
     asyncio.run(write())
     return path
+
+
+@pytest.fixture
+def demo(tmp_path: Path, demo_db: Path) -> Path:
+    """A copy of the demo database the test may write to (a module may define its own)."""
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_db, copy)
+    return copy
+
+
+@pytest.fixture
+def approval_infra(monkeypatch: pytest.MonkeyPatch):
+    """The pretend infrastructure of ``sample_graphs.approval:graph`` (what the debugger and
+    `retrace run` attach), fresh for the test: its ``calls`` count the tools that really ran."""
+    from sample_graphs import approval
+
+    fresh = approval.Infrastructure()
+    for name in ("databases", "archived", "calls"):
+        monkeypatch.setattr(approval.infrastructure, name, getattr(fresh, name))
+    return approval.infrastructure
+
+
+@pytest.fixture(autouse=True)
+def no_live_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The debugger's live view polls the file twice a second; tests of other features run
+    without it (a poll between two key presses would make them timing-dependent). The live
+    view's own tests turn it back on."""
+    from tui.screens.hitl import DebuggerInbox
+
+    monkeypatch.setattr(DebuggerInbox, "poll_seconds", None)

@@ -90,15 +90,6 @@ async def test_editing_shows_the_edited_call_in_the_history(saver) -> None:
 # The command line ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def infra(monkeypatch: pytest.MonkeyPatch) -> approval.Infrastructure:
-    """The module's own infrastructure (what `retrace run sample_graphs.approval:graph` uses), fresh."""
-    fresh = approval.Infrastructure()
-    for name in ("databases", "archived", "calls"):
-        monkeypatch.setattr(approval.infrastructure, name, getattr(fresh, name))
-    return approval.infrastructure
-
-
 def cli(*args: str):
     return CliRunner().invoke(main, list(args))
 
@@ -108,7 +99,7 @@ def start(db: Path, thread: str = "t"):
                "--input", json.dumps({"messages": [["human", "Clean up unused databases"]]}))
 
 
-def test_run_exits_3_at_the_interrupt_and_prints_how_to_answer(tmp_path: Path, infra) -> None:
+def test_run_exits_3_at_the_interrupt_and_prints_how_to_answer(tmp_path: Path, approval_infra) -> None:
     db = tmp_path / "r.db"
     result = start(db)
 
@@ -121,7 +112,7 @@ def test_run_exits_3_at_the_interrupt_and_prints_how_to_answer(tmp_path: Path, i
     [waiting] = json.loads(inbox.output)
     assert waiting["thread_id"] == "t" and waiting["kind"] == "interrupt"
     assert waiting["interrupts"][0]["value"]["action_request"]["args"] == {"name": "production"}
-    assert infra.calls == Counter({"list_databases": 1})
+    assert approval_infra.calls == Counter({"list_databases": 1})
 
 
 @pytest.mark.parametrize(
@@ -131,7 +122,7 @@ def test_run_exits_3_at_the_interrupt_and_prints_how_to_answer(tmp_path: Path, i
      (EDIT, {"list_databases": 1, "delete_database": 1})],
     ids=["approve", "reject", "edit"],
 )
-def test_resume_from_the_command_line_runs_once_to_the_end(tmp_path: Path, infra, answer, calls) -> None:
+def test_resume_from_the_command_line_runs_once_to_the_end(tmp_path: Path, approval_infra, answer, calls) -> None:
     db = tmp_path / "r.db"
     start(db)
 
@@ -139,11 +130,11 @@ def test_resume_from_the_command_line_runs_once_to_the_end(tmp_path: Path, infra
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "done"
-    assert infra.calls == Counter(calls)
+    assert approval_infra.calls == Counter(calls)
     assert cli("inbox", str(db)).output.strip() == "no thread is waiting"
 
 
-def test_breakpoints_and_single_steps_exit_3_and_go_on(tmp_path: Path, infra) -> None:
+def test_breakpoints_and_single_steps_exit_3_and_go_on(tmp_path: Path, approval_infra) -> None:
     db = tmp_path / "r.db"
     stepped = cli("run", "sample_graphs.approval:graph", "--db", str(db), "--thread", "b", "--step",
                   "--input", json.dumps(approval.QUESTION))
@@ -151,7 +142,7 @@ def test_breakpoints_and_single_steps_exit_3_and_go_on(tmp_path: Path, infra) ->
     before = cli("run", "sample_graphs.approval:graph", "--db", str(db), "--thread", "b", "--interrupt-before", "tools")
     assert before.exit_code == 3 and "paused before tools" in before.output
     assert json.loads(cli("inbox", str(db), "--json").output)[0]["kind"] == "breakpoint"
-    assert infra.calls == Counter()  # stopped before the tools node ran at all
+    assert approval_infra.calls == Counter()  # stopped before the tools node ran at all
 
 
 @pytest.mark.parametrize(
@@ -163,7 +154,7 @@ def test_breakpoints_and_single_steps_exit_3_and_go_on(tmp_path: Path, infra) ->
         (["--interrupt-before", "ghost"], "not a node"),
     ],
 )
-def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, infra, args, message) -> None:
+def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, approval_infra, args, message) -> None:
     result = cli("run", "sample_graphs.approval:graph", "--db", str(tmp_path / "r.db"), "--thread", "x", *args)
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
@@ -174,7 +165,7 @@ def test_an_unknown_graph_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no_such_module" in result.output
 
 
-def test_a_failing_node_exits_1_and_the_step_is_saved(tmp_path: Path, infra, monkeypatch) -> None:
+def test_a_failing_node_exits_1_and_the_step_is_saved(tmp_path: Path, approval_infra, monkeypatch) -> None:
     def broken(tool, args):
         raise RuntimeError("the cloud is down")
 

@@ -18,13 +18,6 @@ from engine.graph import END, START, StateGraph
 from sample_graphs.demo import demo_graphs, write_demo_database
 
 
-@pytest.fixture
-def demo(tmp_path: Path, demo_db: Path) -> Path:
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_db, copy)
-    return copy
-
-
 async def history(path: Path, thread: str):
     reader = await CheckpointReader.open(path)
     try:

@@ -36,7 +36,7 @@ async def test_threads_are_listed_with_their_status(demo_db: Path) -> None:
         assert column(table, 1) == DEMO_ORDER
         statuses = dict(zip(column(table, 1), column(table, 0), strict=True))
         assert statuses["search-buggy"] == "✖ error"
-        assert statuses["approval-waiting"] == "⏸ interrupted"
+        assert statuses["approval-waiting"] == "✋ input"  # waits for an answer, not at a breakpoint
         assert {s for t, s in statuses.items() if t not in ("search-buggy", "approval-waiting")} == {"✔ done"}
         assert dict(zip(column(table, 1), column(table, 2), strict=True))["calc-add"] == "5"
         # Error looks different from done, not only by its word.

@@ -3,8 +3,6 @@ replay, continue, write actions off without a graph, and ``[`` / ``]`` along a b
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,19 +15,7 @@ from tui.dialogs.edit_state import EditStateDialog
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.text_tab import TextTab
 from tui.widgets.threads_table import ThreadsTable
-from tui_helpers import SIZE, column, open_thread, press, screen_text, settle, shout_graph
-
-
-@pytest.fixture
-def demo(tmp_path: Path, demo_db: Path) -> Path:
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_db, copy)
-    return copy
-
-
-def rows(path: Path) -> int:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        return conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0]
+from tui_helpers import SIZE, checkpoint_rows, column, open_thread, press, screen_text, settle, shout_graph
 
 
 def history_of(app: RetraceApp) -> HistoryTable:
@@ -68,16 +54,16 @@ async def test_edit_then_continue_makes_a_branch_and_the_old_one_stays(demo: Pat
         await settle(pilot)
         await open_thread(pilot, "calc-add")
         await to_step(pilot, 1)  # the agent asked for add(10, 20); tools runs next
-        before = rows(demo)
+        before = checkpoint_rows(demo)
         await edit_and_save(pilot, '"a": 10.0', '"a": 40.0')
         assert not isinstance(app.screen, EditStateDialog)
         history = history_of(app)
         edited = history.current_checkpoint
         assert edited.source == "update" and edited.step == 2 and edited.next == ("tools",)
-        assert rows(demo) == before + 1
+        assert checkpoint_rows(demo) == before + 1
         assert "edited as agent" in column(history, 3)
         await press(pilot, "c")
-        assert rows(demo) == before + 3  # tools, then agent's answer
+        assert checkpoint_rows(demo) == before + 3  # tools, then agent's answer
         head = history.current_checkpoint
         assert head.step == 4 and head.next == ()
         assert "finished: 2 new checkpoints" in screen_text(app)
@@ -135,26 +121,26 @@ async def test_an_invalid_edit_shows_the_error_and_writes_nothing(demo: Path) ->
     app = RetraceApp(demo, demo_graphs())
     async with app.run_test(size=SIZE) as pilot:
         await at_step(pilot, "calc-add", 1)
-        before = rows(demo)
+        before = checkpoint_rows(demo)
         await edit_and_save(pilot, '"messages": [', '"messages": [,')
         assert isinstance(app.screen, EditStateDialog)
         assert "Not saved: line 2: not valid JSON" in screen_text(app)
         assert app.screen.query_one(TextArea).cursor_location[0] == 1  # the cursor is on that line
         await press(pilot, "escape")
         assert not isinstance(app.screen, EditStateDialog)
-        assert rows(demo) == before
+        assert checkpoint_rows(demo) == before
 
 
 async def test_escape_leaves_the_editor_with_nothing_written(demo: Path) -> None:
     app = RetraceApp(demo, demo_graphs())
     async with app.run_test(size=SIZE) as pilot:
         await at_step(pilot, "calc-add", 1)
-        before = rows(demo)
+        before = checkpoint_rows(demo)
         await press(pilot, "e")
         app.screen.query_one(TextArea).load_text("{}")
         await press(pilot, "escape")
         assert not isinstance(app.screen, EditStateDialog)
-        assert rows(demo) == before
+        assert checkpoint_rows(demo) == before
 
 
 async def test_replay_adds_a_branch_that_grows_in_the_tree(demo: Path) -> None:
@@ -187,14 +173,14 @@ async def test_without_a_graph_write_actions_say_how_to_attach_one(demo: Path) -
         await settle(pilot)
         await open_thread(pilot, "calc-add")
         await to_step(pilot, 1)
-        before = rows(demo)
+        before = checkpoint_rows(demo)
         for key in ("e", "R", "c"):
             app.clear_notifications()
             await press(pilot, key)
             assert not isinstance(app.screen, EditStateDialog)
             said = [n.message for n in app._notifications]
             assert any("open it with: retrace open demo.db --graph sample_graphs.calculator_agent:graph" in m for m in said)
-        assert rows(demo) == before
+        assert checkpoint_rows(demo) == before
 
 
 async def test_slash_filters_the_threads_and_escape_clears_it(demo: Path) -> None:
@@ -262,9 +248,9 @@ async def test_continue_on_a_checkpoint_that_already_ran_on_says_so_and_writes_n
     app = RetraceApp(demo, demo_graphs())
     async with app.run_test(size=SIZE) as pilot:
         await at_step(pilot, "calc-add", 1)
-        before = rows(demo)
+        before = checkpoint_rows(demo)
         await press(pilot, "c")
-        assert rows(demo) == before
+        assert checkpoint_rows(demo) == before
         assert any("already run on" in n.message for n in app._notifications)
 
 
@@ -318,9 +304,9 @@ async def test_n_runs_one_super_step_and_shows_its_diff(demo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await at_step(pilot, "calc-add", 1)
         await edit_and_save(pilot, '"a": 10.0', '"a": 40.0')
-        before = rows(demo)
+        before = checkpoint_rows(demo)
         await press(pilot, "n")
-        assert rows(demo) == before + 1  # one step: tools
+        assert checkpoint_rows(demo) == before + 1  # one step: tools
         head = history_of(app).current_checkpoint
         assert (head.step, tuple(head.writes), head.next) == (3, ("tools",), ("agent",))
         assert app.screen.query_one("#detail", TabbedContent).active == "diff"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import re
+import sqlite3
+from pathlib import Path
 from typing import Any, TypedDict
 
 from textual.pilot import Pilot
@@ -72,6 +74,12 @@ async def press(pilot: Pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)
         await settle(pilot)
+
+
+def checkpoint_rows(path: Path) -> int:
+    """How many checkpoints the file holds (read-only): a test's check that nothing was written."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0]
 
 
 def column(table: DataTable, index: int) -> list[str]:

@@ -10,7 +10,7 @@ RAN_STYLE = "bold reverse"
 """Style of the box of a node that ran in the selected step."""
 NEXT_STYLE = "bold underline"
 """Style of the name of a node that runs next."""
-STYLES = {"ran": RAN_STYLE, "next-box": "bold", "next-name": NEXT_STYLE, "": ""}
+STYLES = {"ran": RAN_STYLE, "next-box": "bold", "next-name": NEXT_STYLE, "breakpoint": "bold red", "": ""}
 
 
 def rich_lines(drawing: GraphText) -> list[Text]:

@@ -14,6 +14,7 @@ from typing import Any
 from textual.message import Message
 
 from engine.checkpoint.base import PendingWrite
+from engine.debug.inbox import WaitingThread
 from engine.debug.model import CheckpointDetail, CheckpointSummary, ThreadSummary
 from engine.debug.source import CheckpointSource
 
@@ -101,9 +102,11 @@ class CheckpointHighlighted(Message):
 
 @dataclass
 class MoreThreadsWanted(Message):
-    """The threads pane's cursor is near its last row: load the page at ``offset``."""
+    """The threads pane's cursor is near its last row: load the page after its last row
+    (``after`` = its ``(updated_at, thread_id)``; ``offset`` = how many rows are loaded)."""
 
     offset: int
+    after: tuple[str, str] | None = None
 
 
 @dataclass
@@ -124,9 +127,11 @@ class ValueRequested(Message):
 
 @dataclass
 class GoToThreadRequested(Message):
-    """The palette's ``Go to thread <id>``: select that (loaded) thread and focus its history."""
+    """The palette's ``Go to thread <id>`` (or the Inbox's enter): select that (loaded) thread
+    and focus its history; ``show_state`` also shows its State tab."""
 
     thread_id: str
+    show_state: bool = False
 
 
 @dataclass
@@ -149,13 +154,16 @@ class RunProgress(Message):
 
 @dataclass
 class RunFinished(Message):
-    """A replay or continue ended: ``last`` is its newest checkpoint's id (None: it wrote
-    none), ``error`` what stopped it (None: it ran to the end)."""
+    """A run ended: ``last`` is its newest checkpoint's id (None: it wrote none), ``error``
+    what stopped it (None: no failure); ``interrupts`` what it waits for now, ``next`` the
+    nodes still to run where it paused (both empty: it ran to the end)."""
 
     thread_id: str
     last: str | None
     checkpoints: int
     error: BaseException | None
+    interrupts: tuple[Any, ...] = ()
+    next: tuple[str, ...] = ()
 
 
 @dataclass
@@ -173,3 +181,10 @@ class RestOfHistoryWanted(Message):
 
     thread_id: str
     jump: str
+
+
+@dataclass
+class InboxLoaded(Message):
+    """The threads waiting for input (or at a breakpoint), newest first."""
+
+    waiting: list[WaitingThread]

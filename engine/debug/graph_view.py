@@ -194,8 +194,12 @@ def _code(code: int) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
+BREAKPOINT_MARK = "● "
+
+
 def render_text(
-    spec: GraphSpec, *, ran: Collection[str] = (), next_: Collection[str] = (), width: int | None = None
+    spec: GraphSpec, *, ran: Collection[str] = (), next_: Collection[str] = (), width: int | None = None,
+    breakpoints: Collection[str] = (),
 ) -> GraphText:
     """``spec`` drawn as text: its nodes as boxes in layers (each below the ones it comes from),
     each layer followed by the edges out of it as ``a ──▶ b`` lines, then a legend.
@@ -203,10 +207,12 @@ def render_text(
     ``ran`` nodes get the role ``"ran"`` on their whole box and a heavy border; ``next_`` nodes
     ``"next-box"`` / ``"next-name"`` and a double border (so it shows without colour too).
     With ``width``, a layer wider than that many cells is laid out on several rows.
+    ``breakpoints`` nodes have :data:`BREAKPOINT_MARK` before their name (role ``"breakpoint"``).
     """
     edges = graph_edges(spec)
     rows, back = _layers(spec, edges)
-    size = {name: cells(shown_name(name)) + 4 for row in rows for name in row}
+    marked = set(breakpoints)
+    size = {name: cells(shown_name(name)) + 4 + len(BREAKPOINT_MARK) * (name in marked) for row in rows for name in row}
     wrapped = [_wrap(row, size, width) for row in rows]
     full = max(_row_width(part, size) for parts in wrapped for part in parts)
     layer_of = {name: i for i, row in enumerate(rows) for name in row}
@@ -219,12 +225,12 @@ def render_text(
     boxes: dict[str, tuple[tuple[int, int, int], ...]] = {}
     for i, (row, parts) in enumerate(zip(rows, wrapped)):
         for part in parts:
-            _draw_boxes(part, size, full, lines, boxes, set(ran), set(next_))
+            _draw_boxes(part, size, full, lines, boxes, set(ran), set(next_), marked)
         # A join is one line, under the layer of its last start, not one per start.
         joins = [j for j in spec.join_edges if max(layer_of[s] for s in j[0]) == i]
         lines += _edge_lines([e for e in drawn if e.source in row], joins, [n for n in row if n in anywhere], back)
         lines.append(DrawnLine())
-    lines += _legend({e.kind for e in edges}, loops, bool(ran or next_))
+    lines += _legend({e.kind for e in edges}, loops, bool(ran or next_), bool(marked))
     return GraphText(tuple(lines), boxes)
 
 
@@ -283,7 +289,7 @@ def _wrap(row: list[str], size: Mapping[str, int], width: int | None) -> list[li
 
 def _draw_boxes(
     part: list[str], size: Mapping[str, int], full: int, lines: list[DrawnLine],
-    boxes: dict[str, tuple[tuple[int, int, int], ...]], ran: set[str], next_: set[str],
+    boxes: dict[str, tuple[tuple[int, int, int], ...]], ran: set[str], next_: set[str], marked: set[str],
 ) -> None:
     """Append the three lines of a row of boxes, centred in ``full`` cells; record their spans."""
     top, mid, bottom = (DrawnLine().append(" " * ((full - _row_width(part, size)) // 2)) for _ in range(3))
@@ -296,9 +302,13 @@ def _draw_boxes(
         box_style = "ran" if name in ran else "next-box" if name in next_ else ""
         name_style = "next-name" if name in next_ and name not in ran else box_style
         start = [len(line) for line in (top, mid, bottom)]
-        bar = corners[1] * (cells(shown) + 2)
+        mark = BREAKPOINT_MARK if name in marked else ""
+        bar = corners[1] * (cells(shown) + len(mark) + 2)
         top.append(corners[0] + bar + corners[2], box_style)
-        mid.append(f"{corners[3]} ", box_style).append(shown, name_style).append(f" {corners[3]}", box_style)
+        mid.append(f"{corners[3]} ", box_style)
+        if mark:
+            mid.append(mark, "breakpoint")
+        mid.append(shown, name_style).append(f" {corners[3]}", box_style)
         bottom.append(corners[4] + bar + corners[5], box_style)
         boxes[name] = tuple((len(lines) + j, start[j], len(line)) for j, line in enumerate((top, mid, bottom)))
     lines += [top, mid, bottom]
@@ -320,10 +330,12 @@ def _edge_lines(
                                      + " ↑" * any((s, end) in back for s in starts)) for starts, end in joins]
 
 
-def _legend(kinds: set[str], loops: bool, highlights: bool) -> list[DrawnLine]:
+def _legend(kinds: set[str], loops: bool, highlights: bool, breakpoints: bool = False) -> list[DrawnLine]:
     items = [DrawnLine().append(f"{_ARROWS[k]} {_LEGEND[k]}") for k in _KINDS if k in kinds]
     if loops:
         items.append(DrawnLine().append("↑ goes back up (a loop)"))
+    if breakpoints:
+        items.append(DrawnLine().append(BREAKPOINT_MARK.strip(), "breakpoint").append(" breakpoint (b)"))
     highlight = [DrawnLine().append(_RAN[:3], "ran").append(" ran in this step"),
                  DrawnLine().append(_NEXT[:3], "next-name").append(" runs next")]
     return [DrawnLine.joined("   ", items)] + ([DrawnLine.joined("   ", highlight)] if highlights else [])

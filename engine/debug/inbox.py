@@ -83,6 +83,34 @@ def _request(value: Any) -> dict[str, Any] | None:
     return request if isinstance(request, dict) else None
 
 
+SUMMARY_CHARS = 300
+
+
+def payload_summary(value: Any) -> tuple[str, str]:
+    """(what is asked, the description) of an interrupt payload, as plain text to neutralise:
+    ``("delete_database(name='production')", "... cannot be undone ...")`` for an Agent Inbox
+    request, else the payload as compact JSON (cut to :data:`SUMMARY_CHARS`) and ``""``."""
+    request = _request(value)
+    if request is not None:
+        args = request.get("args")
+        shown = ", ".join(f"{k}={v!r}" for k, v in args.items()) if isinstance(args, dict) else ""
+        description = value[0] if isinstance(value, list) else value
+        return f"{request.get('action')}({shown})"[:SUMMARY_CHARS], str(description.get("description") or "")[:SUMMARY_CHARS]
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return (text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"), ""
+
+
+def answers_for(waiting: WaitingThread, answer: Any) -> Any:
+    """The resume value giving ``answer`` to every interrupt the thread waits on: ``answer``
+    itself for one, ``{interrupt_id: answer, ...}`` for several."""
+    if len(waiting.interrupts) <= 1:
+        return answer
+    return {i.interrupt_id: answer for i in waiting.interrupts}
+
+
 def approve_answer() -> dict[str, Any]:
     """The answer that approves a request: ``{"type": "accept", "args": None}``."""
     return {"type": "accept", "args": None}
@@ -94,15 +122,22 @@ def reject_answer(reason: str) -> dict[str, Any]:
     return {"type": "response", "args": reason}
 
 
-def edit_answer_text(value: Any) -> str:
-    """The JSON a person starts editing from: for an Agent Inbox request, an ``edit`` answer
-    holding its action and arguments; otherwise an ``accept`` answer."""
+def _edit_template(value: Any) -> Any:
     request = _request(value)
-    answer: Any = (
-        {"type": "edit", "args": {"action": request.get("action"), "args": request.get("args", {})}}
-        if request is not None else approve_answer()
-    )
-    return json.dumps(answer, indent=2, ensure_ascii=False, default=str)
+    if request is None:
+        return approve_answer()
+    return {"type": "edit", "args": {"action": request.get("action"), "args": request.get("args", {})}}
+
+
+def edit_answer_text(waiting: WaitingThread) -> str:
+    """The JSON a person starts editing from: for an Agent Inbox request, an ``edit`` answer
+    holding its action and arguments; otherwise an ``accept`` answer; for several interrupts,
+    ``{interrupt_id: answer, ...}``."""
+    if len(waiting.interrupts) == 1:
+        answer = _edit_template(waiting.interrupts[0].value)
+    else:
+        answer = {i.interrupt_id: _edit_template(i.value) for i in waiting.interrupts}
+    return json.dumps(answer, indent=2, ensure_ascii=True, default=str)
 
 
 class AnswerError(ValueError):
@@ -113,8 +148,8 @@ class AnswerError(ValueError):
         self.line = line
 
 
-def parse_answer(text: str) -> Any:
-    """The answer a person typed (JSON).
+def parse_answer(text: str, what: str = "the answer") -> Any:
+    """The answer (or input: ``what``) a person typed, as JSON.
 
     Raises:
         AnswerError: the text is not JSON (the message says where and what to do).
@@ -123,7 +158,7 @@ def parse_answer(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise AnswerError(
-            f"the answer is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}; "
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}; "
             "fix it, or press esc to cancel (nothing is written)",
             exc.lineno,
         ) from None

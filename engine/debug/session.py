@@ -23,21 +23,14 @@ from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.constants import INTERRUPT, START
 from engine.debug.edit import EditError, EditPlan, edit_text, plan_edit
 from engine.debug.model import CheckpointSummary
-from engine.errors import EngineError
+from engine.debug.source import file_id
+from engine.errors import EngineError, UnknownNodeError
 from engine.graph.compiled import CompiledStateGraph
 from engine.pregel.runtime import StepCommitted, StepPlan
 from engine.pregel.update import default_as_node
 from engine.types import Command, Interrupt
 
 __all__ = ["DebugSession", "EditStart", "NoGraphError", "RunResult", "ThreadMovedError"]
-
-
-def _file_id(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_dev, stat.st_ino
 
 
 class NoGraphError(EngineError):
@@ -71,6 +64,8 @@ class RunResult:
     error: BaseException | None
     interrupts: tuple[Interrupt, ...] = ()
     """What the run paused for, when a node called ``interrupt()`` (empty otherwise)."""
+    next: tuple[str, ...] = ()
+    """The nodes still to run where it stopped (empty: it ran to the end)."""
 
 
 class _Progress:
@@ -79,6 +74,7 @@ class _Progress:
         self.steps = steps
         self.started = 0
         self.last: RunnableConfig | None = None
+        self.next: tuple[str, ...] = ()
         self.count = 0
 
     def before_step(self, plan: StepPlan) -> bool:
@@ -87,6 +83,7 @@ class _Progress:
 
     async def after_step(self, committed: StepCommitted) -> None:
         self.last = committed.config
+        self.next = committed.next
         self.count += 1
         if self.on_step is not None:
             result = self.on_step(committed)
@@ -111,6 +108,8 @@ class DebugSession:
         for graph in graphs:
             self.graphs[graph.graph_ref or graph.name] = graph
         self.read_only = read_only
+        self.breakpoints: dict[str, frozenset[str]] = {}
+        """Graph ref -> nodes runs started here pause before (besides the graph's own)."""
         self._saver: AsyncSqliteSaver | None = None
         self._file: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
@@ -151,11 +150,14 @@ class DebugSession:
         return graph
 
     async def _bound(self, checkpoint: CheckpointSummary) -> CompiledStateGraph:
-        """The thread's graph, saving to this database (reopened if the file was replaced
+        """The thread's graph, saving to this database (see :meth:`_bind`)."""
+        return await self._bind(self._graph(checkpoint))
+
+    async def _bind(self, graph: CompiledStateGraph) -> CompiledStateGraph:
+        """``graph`` saving to this database (the writer reopened if the file was replaced
         since: a writer on the old file would write to, and read, what is no longer there)."""
-        graph = self._graph(checkpoint)
         async with self._lock:
-            current = _file_id(self.path)
+            current = file_id(self.path)
             if self._saver is not None and current != self._file:
                 await self._saver.close()
                 self._saver = None
@@ -263,16 +265,56 @@ class DebugSession:
         config = self._config(checkpoint)
         if resume:
             config = {"configurable": {"thread_id": checkpoint.thread_id, "checkpoint_ns": checkpoint.checkpoint_ns}}
+        return await self._run(graph, config, command if resume else None, on_step, steps)
+
+    async def _run(
+        self, graph: CompiledStateGraph, config: RunnableConfig, input: Any,
+        on_step: Callable[[StepCommitted], Awaitable[None] | None] | None, steps: int | None = None,
+    ) -> RunResult:
         progress = _Progress(on_step, steps)
         error: BaseException | None = None
         interrupts: tuple[Interrupt, ...] = ()
+        extra = self.breakpoints.get(graph.graph_ref or graph.name, frozenset())
+        before = graph.breakpoints.before
+        pause = None if not extra or before == "*" else sorted(extra | set(before))
         try:
-            async for mode, chunk in graph.loop(config, hook=progress).run(command if resume else None):
+            async for mode, chunk in graph.loop(config, hook=progress, interrupt_before=pause, interrupt_after=(
+                None if pause is None else graph.breakpoints.after
+            )).run(input):
                 if mode == INTERRUPT:
                     interrupts = chunk
         except Exception as exc:  # noqa: BLE001 - the graph's own failure is the result to show
             error = exc
-        return RunResult(progress.last, progress.count, error, interrupts)
+        return RunResult(progress.last, progress.count, error, interrupts, () if error else progress.next)
+
+    def toggle_breakpoint(self, graph: CompiledStateGraph, node: str) -> bool:
+        """Pause runs started here before ``node`` of ``graph``, or stop doing so; True when it
+        is now on.
+
+        Raises:
+            UnknownNodeError: ``node`` is not a node of ``graph``.
+        """
+        if node not in graph.spec.nodes:
+            raise UnknownNodeError(f"{node!r} is not a node of {graph.name} (nodes: {sorted(graph.spec.nodes)})")
+        key = graph.graph_ref or graph.name
+        nodes = set(self.breakpoints.get(key, frozenset())) ^ {node}
+        self.breakpoints[key] = frozenset(nodes)
+        return node in nodes
+
+    async def start_run(
+        self, graph: CompiledStateGraph, thread_id: str, input: Any,
+        on_step: Callable[[StepCommitted], Awaitable[None] | None] | None = None,
+    ) -> RunResult:
+        """Run ``graph`` (an attached one) on ``thread_id`` with ``input``, as ``ainvoke(input,
+        thread)``; the debugger's breakpoints apply. A failure is in the result, not raised.
+
+        Raises:
+            NoGraphError: the database is read-only.
+        """
+        if self.read_only:
+            raise NoGraphError(f"this database is open read-only ({self.read_only}): no new runs")
+        bound = await self._bind(graph)
+        return await self._run(bound, {"configurable": {"thread_id": thread_id}}, input, on_step)
 
     async def answer(
         self,

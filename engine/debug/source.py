@@ -16,7 +16,7 @@ from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.sqlite import CheckpointReader
 from engine.debug.model import CheckpointDetail, CheckpointSummary, ThreadSummary
 
-__all__ = ["CheckpointSource", "open_source"]
+__all__ = ["CheckpointSource", "file_id", "open_source"]
 
 
 class CheckpointSource(Protocol):
@@ -34,8 +34,11 @@ class CheckpointSource(Protocol):
     how: str
 
     async def list_threads(
-        self, *, limit: int | None = None, offset: int = 0, status: str | None = None
+        self, *, limit: int | None = None, offset: int = 0, status: str | None = None,
+        after: tuple[str, str] | None = None,
     ) -> list[ThreadSummary]: ...
+
+    async def data_version(self) -> int | None: ...
 
     async def get_thread(self, thread_id: str) -> ThreadSummary | None: ...
 
@@ -60,6 +63,16 @@ class CheckpointSource(Protocol):
     async def get_meta(self, key: str) -> str | None: ...
 
     async def close(self) -> None: ...
+
+
+def file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path`` (None when missing): a source's ``file_id``
+    that differs from it means the file was replaced since it was opened."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 async def open_source(path: str | Path) -> CheckpointSource:

@@ -17,6 +17,7 @@ from textual.widgets import Static, TabbedContent
 
 from engine.debug.edit import EditError
 from engine.debug.graph_view import render_text
+from engine.debug.inbox import payload_summary
 from engine.debug.lineage import children_of
 from engine.debug.model import CheckpointSummary
 from engine.debug.session import DebugSession
@@ -32,9 +33,11 @@ from tui.widgets.state_tree import StateTree
 from tui.widgets.text_tab import TextTab
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from engine.debug.session import RunResult
     from engine.pregel.runtime import StepCommitted
 
-TABS = ("state", "diff", "writes", "metadata")
 
 
 class DebuggerActions(DebuggerReads):
@@ -121,7 +124,10 @@ class DebuggerActions(DebuggerReads):
             tab.show(literal(self.session.why_not(checkpoint) or "No graph attached for this thread."))
             return
         ran = () if checkpoint.source in ("input", "fork") else tuple(checkpoint.writes)
-        drawn = render_text(graph.spec, ran=ran, next_=checkpoint.next, width=max(40, tab.size.width - 2))
+        drawn = render_text(
+            graph.spec, ran=ran, next_=checkpoint.next, width=max(40, tab.size.width - 2),
+            breakpoints=self.session.breakpoints.get(graph.graph_ref or graph.name, ()),
+        )
         text = Text("\n").join(rich_lines(drawn))
         tab.show(text)
 
@@ -224,34 +230,51 @@ class DebuggerActions(DebuggerReads):
     def _start_run(
         self, checkpoint: CheckpointSummary, *, resume: bool | None, verb: str, steps: int | None = None
     ) -> None:
+        """``resume`` None: continue (the core decides resume or replay); False: replay."""
+        def call(progress: Callable[[StepCommitted], None]) -> Awaitable[RunResult]:
+            if resume is None:
+                return self.session.continue_from(checkpoint, on_step=progress, steps=steps)
+            return self.session.run_from(checkpoint, resume=resume, on_step=progress)
+
+        self.begin_run(checkpoint.thread_id, f"{verb} {checkpoint.thread_id} from step {checkpoint.step}…", call,
+                       stepping=steps is not None)
+
+    def begin_run(
+        self, thread_id: str, line: str, call: Callable[[Callable[[StepCommitted], None]], Awaitable[RunResult]],
+        *, stepping: bool = False,
+    ) -> None:
+        """Start a run of the core (``call(progress)``) in a worker; the run log follows it."""
         self.running = True
-        self.stepping = steps is not None
-        self.run_log([f"{verb} {checkpoint.thread_id} from step {checkpoint.step}…"], reset=True)
-        self.run_graph(checkpoint, resume, steps)
+        self.stepping = stepping
+        self.run_log([line], reset=True)
+        self.run_graph(thread_id, call)
 
     @work(group="run", exclusive=True, exit_on_error=False)
-    async def run_graph(self, checkpoint: CheckpointSummary, resume: bool | None, steps: int | None = None) -> None:
-        """``resume`` None: continue (the core decides resume or replay); False: replay."""
+    async def run_graph(
+        self, thread_id: str, call: Callable[[Callable[[StepCommitted], None]], Awaitable[RunResult]]
+    ) -> None:
         def progress(committed: StepCommitted) -> None:
             nodes = ", ".join(t.name for t in committed.tasks) or committed.source
             after = f" → next {', '.join(committed.next)}" if committed.next else " → done"
             checkpoint_id = committed.config["configurable"]["checkpoint_id"] if committed.config else None
-            self.post_message(RunProgress(checkpoint.thread_id, checkpoint_id, f"step {committed.step} {committed.source}: {nodes}{after}"))
+            self.post_message(RunProgress(thread_id, checkpoint_id, f"step {committed.step} {committed.source}: {nodes}{after}"))
 
         try:
-            if resume is None:
-                result = await self.session.continue_from(checkpoint, on_step=progress, steps=steps)
-            else:
-                result = await self.session.run_from(checkpoint, resume=resume, on_step=progress)
+            result = await call(progress)
         except Exception as exc:  # noqa: BLE001 - shown in the run log, never a dead worker
-            self.post_message(RunFinished(checkpoint.thread_id, None, 0, exc))
+            self.post_message(RunFinished(thread_id, None, 0, exc))
             return
         last = result.last["configurable"]["checkpoint_id"] if result.last else None
-        self.post_message(RunFinished(checkpoint.thread_id, last, result.checkpoints, result.error))
+        self.post_message(RunFinished(thread_id, last, result.checkpoints, result.error, result.interrupts, result.next))
 
     def on_run_progress(self, message: RunProgress) -> None:
         self.run_log([message.line])
-        self.select_after_reload(message.checkpoint_id)
+        self.select_after_reload(self._on_shown_thread(message.thread_id, message.checkpoint_id))
+
+    def _on_shown_thread(self, thread_id: str, checkpoint_id: str | None) -> str | None:
+        """``checkpoint_id`` to select if it is of the thread shown (a new run's thread is not
+        shown until a reload lists it: its newest checkpoint is selected then)."""
+        return checkpoint_id if getattr(self.thread, "thread_id", None) == thread_id else None
 
     def on_run_finished(self, message: RunFinished) -> None:
         self.running = False
@@ -259,11 +282,17 @@ class DebuggerActions(DebuggerReads):
             error = f"{type(message.error).__name__}: {message.error}"
             self.run_log([f"✖ failed: {error}"])
             self.notify(escape_control(error), title="The run failed", severity="error", timeout=10, markup=False)
+        elif message.interrupts:
+            asked = "; ".join(payload_summary(i.value)[0] for i in message.interrupts)
+            self.run_log([f"✋ waiting for input: {asked} (a approve · x reject · E edit)"])
+            self.notify(escape_control(asked), title="Waiting for input", timeout=5, markup=False)
+        elif message.next and not self.stepping:
+            self.run_log([f"⏸ paused before {', '.join(message.next)} (c goes on)"])
         else:
             done = f"✔ finished: {message.checkpoints} new checkpoint{'s' * (message.checkpoints != 1)}"
             self.run_log([done])
             self.notify(done, title="Run finished", timeout=3)
-        self.select_after_reload(message.last)
+        self.select_after_reload(self._on_shown_thread(message.thread_id, message.last))
         if self.stepping and message.error is None:
             self.action_show_tab("diff")  # what the step did
 

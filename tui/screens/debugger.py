@@ -26,14 +26,16 @@ from engine.debug.source import CheckpointSource
 from engine.debug.status import failed_after
 from tui.commands import ThreadCommands
 from tui.detail_text import metadata_text, writes_text
+from tui.dialogs.answer import AnswerDialog, ReasonDialog
+from tui.dialogs.breakpoints import BreakpointDialog
 from tui.dialogs.edit_state import EditStateDialog
+from tui.dialogs.new_run import NewRunDialog
 from tui.dialogs.value_viewer import ValueViewer
 from tui.guard import Guarded
 from tui.keys import bindings_of
 from tui.messages import (
     CheckpointHighlighted,
     CheckpointLoaded,
-    GoToThreadRequested,
     HistoryLoaded,
     MoreHistoryWanted,
     MoreThreadsWanted,
@@ -45,21 +47,22 @@ from tui.messages import (
 )
 from tui.safe_text import escape_control, literal
 from tui.screens.debugger_text import NO_THREADS, STATE_KEYS, describe_reload
-from tui.screens.find import DebuggerFind
+from tui.screens.hitl import DebuggerInbox
 from tui.screens.reads import READS
 from tui.thread_status import describe_error
 from tui.widgets.checkpoint_header import CheckpointHeader
 from tui.widgets.find_bar import FindBar
 from tui.widgets.history_table import HistoryTable
+from tui.widgets.inbox_list import InboxList
 from tui.widgets.state_tree import StateTree
 from tui.widgets.state_view import StateView
 from tui.widgets.text_tab import TextTab
 from tui.widgets.threads_table import ThreadsTable
 
 
-class DebuggerScreen(Guarded, DebuggerFind):
+class DebuggerScreen(Guarded, DebuggerInbox):
     """Three panes: threads (top left), history (bottom left), and the selected checkpoint
-    (right: State, Diff, Writes and Metadata tabs)."""
+    (right: State, Diff, Writes, Metadata, Graph and Inbox tabs)."""
 
     COMMANDS: ClassVar[set[type[Provider]]] = {ThreadCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
@@ -120,7 +123,8 @@ class DebuggerScreen(Guarded, DebuggerFind):
         """What ``?`` lists after the app's bindings: this screen's, its panes', the value viewer's."""
         parts = [("debugger", cls), ("threads pane", ThreadsTable), ("history pane", HistoryTable)]
         parts += [("state pane", StateTree), ("detail tabs", TextTab), ("value viewer", ValueViewer)]
-        parts += [("state editor", EditStateDialog)]
+        parts += [("state editor", EditStateDialog), ("inbox", InboxList), ("reject", ReasonDialog)]
+        parts += [("answer editor", AnswerDialog), ("new run", NewRunDialog), ("breakpoints", BreakpointDialog)]
         return [(where, bindings_of(part)) for where, part in parts]
 
     def __init__(self, reader: CheckpointSource, session: DebugSession | None = None) -> None:
@@ -163,6 +167,8 @@ class DebuggerScreen(Guarded, DebuggerFind):
                         yield TextTab(id="metadata-text")
                     with TabPane("Graph", id="graph"):
                         yield TextTab(id="graph-text")
+                    with TabPane("Inbox", id="inbox"):
+                        yield InboxList(id="inbox-list")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -181,6 +187,7 @@ class DebuggerScreen(Guarded, DebuggerFind):
         # Tabs switch with s / d / w / M; tab (the key) moves between panes, not onto the tab bar.
         self.query_one("#detail ContentTabs").can_focus = False
         self.load_threads(0)
+        self.start_inbox()
 
     def notice(self, pane: str, text: str | None) -> None:
         """Show ``text`` at the top of ``pane`` (None hides it)."""
@@ -264,6 +271,10 @@ class DebuggerScreen(Guarded, DebuggerFind):
         threads = self.query_one(ThreadsTable)
         summary = describe_reload(threads.items, message.threads, replaced=message.replaced)
         selected = self.thread.thread_id if self.thread is not None else None
+        if self.pending_thread is not None and any(t.thread_id == self.pending_thread for t in message.threads):
+            selected, self.pending_thread = self.pending_thread, None  # a run just started there
+            self.call_later(self.select_after_reload, None)  # once it is shown: its newest rows
+        self.load_inbox()
         threads.replace(
             message.threads, complete=message.threads_complete, keep=lambda t: t.thread_id == selected
         )
@@ -285,7 +296,7 @@ class DebuggerScreen(Guarded, DebuggerFind):
             self._reload_again = False
             self.action_reload()
         elif self._quiet_reload:
-            self._quiet_reload = False  # after the debugger's own write: the run log says what changed
+            self._quiet_reload = False  # after the debugger's own write, or a live update
         else:
             self.notify(summary, title="Reloaded", timeout=4)
 
@@ -323,7 +334,9 @@ class DebuggerScreen(Guarded, DebuggerFind):
         assert self.thread is not None
         self.checkpoint_id = checkpoint.checkpoint_id
         self.query_one("#state-pane").border_title = literal(f"Checkpoint at step {checkpoint.step}")
-        self.query_one(CheckpointHeader).show_checkpoint(self.thread, checkpoint)
+        header = self.query_one(CheckpointHeader)
+        header.waiting = self.inbox.get(self.thread.thread_id)
+        header.show_checkpoint(self.thread, checkpoint)
         self.load_checkpoint(self.thread, checkpoint.checkpoint_id)
         self.refresh_diff()
 
@@ -333,7 +346,7 @@ class DebuggerScreen(Guarded, DebuggerFind):
             self.load_history(message.thread_id, history.items[-1].checkpoint.checkpoint_id, message.jump)
 
     def on_more_threads_wanted(self, message: MoreThreadsWanted) -> None:
-        self.load_threads(message.offset)
+        self.load_threads(message.offset, message.after)
 
     def on_more_history_wanted(self, message: MoreHistoryWanted) -> None:
         if self.thread is not None and message.thread_id == self.thread.thread_id:
@@ -374,27 +387,9 @@ class DebuggerScreen(Guarded, DebuggerFind):
         threads, history = self.query_one(ThreadsTable), self.query_one(HistoryTable)
         self.reload(len(threads.items), thread_id, len(history.items))
 
-    def on_go_to_thread_requested(self, message: GoToThreadRequested) -> None:
-        """Select the thread (a loaded one) and focus its history."""
-        if self.query_one(ThreadsTable).select(lambda t: t.thread_id == message.thread_id):
-            self.action_focus_history()
-
     def action_toggle_internal(self) -> None:
         tree = self.query_one(StateTree)
         tree.show_internal = not tree.show_internal
         shown = "shown" if tree.show_internal else "hidden"
         self.notify(f"Internal channels {shown}", timeout=2)
         self.refresh_diff()
-
-    # Focus is set at once (Widget.focus waits for the message queue, so in "2j" typed fast the
-    # j would still go to the pane that had focus).
-
-    def action_focus_threads(self) -> None:
-        self.set_focus(self.query_one(ThreadsTable))
-
-    def action_focus_history(self) -> None:
-        self.set_focus(self.query_one(HistoryTable))
-
-    def action_focus_state(self) -> None:
-        tab = self.query_one("#detail", TabbedContent).active
-        self.set_focus(self.query_one(StateTree) if tab == "state" else self.query_one(f"#{tab}-text", TextTab))

@@ -9,13 +9,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.widgets import TabbedContent
 
 from engine.debug.lineage import parent_chain
+from tui.messages import GoToThreadRequested
 from tui.safe_text import escape_control
 from tui.screens.actions import DebuggerActions
 from tui.widgets.find_bar import FindBar
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.paged_table import PagedTable
+from tui.widgets.state_tree import StateTree
+from tui.widgets.text_tab import TextTab
 from tui.widgets.threads_table import ThreadsTable
 
 
@@ -131,3 +135,29 @@ class DebuggerFind(DebuggerActions):
             return
         self._branch_move = chain[at - 1]
         history.select_checkpoint(chain[at - 1])
+
+    def on_go_to_thread_requested(self, message: GoToThreadRequested) -> None:
+        """Select the thread (a loaded one) and focus its history."""
+        if self.query_one(ThreadsTable).select(lambda t: t.thread_id == message.thread_id):
+            self.action_focus_history()
+            if message.show_state:
+                self.action_show_tab("state")
+        else:
+            self.notify(escape_control(f"{message.thread_id} is not loaded in the threads pane yet: scroll down to it"),
+                        timeout=5, markup=False)
+
+    # Focus is set at once (Widget.focus waits for the message queue, so in "2j" typed fast the
+    # j would still go to the pane that had focus).
+
+    def action_focus_threads(self) -> None:
+        self.set_focus(self.query_one(ThreadsTable))
+
+    def action_focus_history(self) -> None:
+        self.set_focus(self.query_one(HistoryTable))
+
+    def action_focus_state(self) -> None:
+        tab = self.query_one("#detail", TabbedContent).active
+        if tab == "inbox":
+            self.set_focus(self.query_one("#inbox-list"))
+        else:
+            self.set_focus(self.query_one(StateTree) if tab == "state" else self.query_one(f"#{tab}-text", TextTab))

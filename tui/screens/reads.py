@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 from textual import work
 from textual.screen import Screen
@@ -17,7 +18,7 @@ from engine.debug.diff import diff_states
 from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.provenance import provenance
 from engine.debug.refs import short_ids
-from engine.debug.source import CheckpointSource, open_source
+from engine.debug.source import CheckpointSource, file_id, open_source
 from engine.debug.status import unfinished_after
 from engine.debug.steps import read_step_writes
 from tui.detail_text import diff_text
@@ -39,12 +40,16 @@ READS = {
     "state": "the checkpoint",
     "diff": "the checkpoints to compare",
     "reload": "the database again",
+    "inbox": "the threads waiting for input",
 }
 """What each worker group reads, for the message when a read fails."""
 
 
 class DebuggerReads(Screen[None]):
     """The workers of the debugger screen, on ``reader``."""
+
+    _data_version: Any = None
+    """What the live view last saw of the file (see :meth:`DebuggerInbox.poll_changes`)."""
 
     def __init__(self, reader: CheckpointSource) -> None:
         super().__init__()
@@ -58,8 +63,9 @@ class DebuggerReads(Screen[None]):
         return self.reader
 
     @work(group="threads", exclusive=True, exit_on_error=False)
-    async def load_threads(self, offset: int) -> None:
-        threads = await (await self._ready()).list_threads(limit=PAGE_SIZE, offset=offset)
+    async def load_threads(self, offset: int, after: tuple[str, str] | None = None) -> None:
+        """The page of threads after ``after`` (by key; ``offset`` only says where it goes)."""
+        threads = await (await self._ready()).list_threads(limit=PAGE_SIZE, after=after)
         self.post_message(ThreadsLoaded(offset, threads, complete=len(threads) < PAGE_SIZE))
 
     @work(group="history", exclusive=True, exit_on_error=False)
@@ -103,11 +109,15 @@ class DebuggerReads(Screen[None]):
         self.post_message(DiffLoaded(before.checkpoint_id, after.checkpoint_id, text))
 
     @work(group="reload", exit_on_error=False)
-    async def reload(self, thread_count: int, thread_id: str | None, checkpoint_count: int) -> None:
-        """Open the file again (a script may have deleted and re-made it), then read the threads
-        and ``thread_id``'s history, at least as many rows as are loaded."""
+    async def reload(
+        self, thread_count: int, thread_id: str | None, checkpoint_count: int, *, reopen: bool = True
+    ) -> None:
+        """Open the file again (a script may have deleted and re-made it; ``reopen=False``: only
+        when it was), then read the threads and ``thread_id``'s history, at least as many rows
+        as are loaded."""
         replaced = False
-        if self.reader.path is not None:
+        path = self.reader.path
+        if path is not None and (reopen or file_id(path) != self.reader.file_id):
             self._open.clear()  # reads started from now on wait for the new reader
             in_flight = [w for w in self.workers if w.group in READS and w.group != "reload" and not w.is_finished]
             for worker in in_flight:  # reads holding the old reader end before it closes
@@ -124,6 +134,8 @@ class DebuggerReads(Screen[None]):
             finally:
                 self._open.set()  # open again, or closed with reads failing as "not open"
             replaced = stale.file_id != self.reader.file_id
+            # The live view's baseline, taken before the reads below: a write after it is seen.
+            self._data_version = await self.reader.data_version()
             self.post_message(ReaderReopened(self.reader))
         thread_limit, history_limit = max(PAGE_SIZE, thread_count), max(PAGE_SIZE, checkpoint_count)
         threads = await self.reader.list_threads(limit=thread_limit)

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.theme import Theme
 from textual.widgets import Static
 
+from engine.debug.inbox import WaitingThread, payload_summary
 from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.status import failed_after, is_latest
 from tui.checkpoint_nodes import nodes_that_ran
@@ -15,6 +16,7 @@ from tui.guard import Guarded
 from tui.safe_text import literal
 from tui.thread_status import describe_damage, describe_error
 from tui.value_format import format_time
+from tui.widgets.inbox_list import WAITING_MARK
 
 
 class CheckpointHeader(Guarded, Static):
@@ -24,6 +26,8 @@ class CheckpointHeader(Guarded, Static):
 
     shown: tuple[ThreadSummary, CheckpointSummary] | None = None
     """What the header shows, to show again in a new theme's colours."""
+    waiting: WaitingThread | None = None
+    """What the shown thread waits for, when it waits for input."""
 
     def on_mount(self) -> None:
         # The text holds its component styles' colours as it was built: build it again.
@@ -33,8 +37,16 @@ class CheckpointHeader(Guarded, Static):
         if self.shown is not None:
             self.show_checkpoint(*self.shown)
 
+    def set_waiting(self, waiting: WaitingThread | None) -> None:
+        """Say what the thread waits for (None: nothing); shown at its newest checkpoint."""
+        if waiting != self.waiting:
+            self.waiting = waiting
+            if self.shown is not None:
+                self.show_checkpoint(*self.shown)
+
     def show_checkpoint(self, thread: ThreadSummary, checkpoint: CheckpointSummary) -> None:
         self.shown = (thread, checkpoint)
+        asking = self.waiting if self.waiting is not None and self.waiting.thread.thread_id == thread.thread_id else None
         label = self.get_component_rich_style("checkpoint-header--label", partial=True)
         error = self.get_component_rich_style("checkpoint-header--error", partial=True)
         text = Text(end="")
@@ -86,6 +98,16 @@ class CheckpointHeader(Guarded, Static):
         elif thread.status == "pending" and is_latest(thread, checkpoint) and checkpoint.source == "update":
             text.append("\n")
             text.append("… edited by hand and not run since: c continues from here (with the graph attached)")
+        elif asking is not None and asking.interrupts and is_latest(thread, checkpoint):
+            for item in asking.interrupts:
+                what, why = payload_summary(item.value)
+                text.append("\n")
+                text.append_text(literal(f"{WAITING_MARK} {item.node} waits for input: {what}", style=error, limit=400))
+                if why:
+                    text.append("\n")
+                    text.append_text(literal(f"  {why}", limit=400))
+            text.append("\n")
+            text.append("  a approve · x reject (with a reason) · E edit the answer as JSON")
         elif thread.status == "interrupted" and is_latest(thread, checkpoint):
             text.append("\n")
             text.append(

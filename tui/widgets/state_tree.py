@@ -34,6 +34,7 @@ from tui.value_format import (
     children,
     has_children,
 )
+from tui.widgets.inbox_list import WAITING_MARK
 from tui.widgets.state_view import Entry, Path, StateView
 from tui.widgets.value_label import value_label
 
@@ -113,8 +114,9 @@ class StateTree(Guarded, Tree[Entry]):
         self._add_channels(self.view.detail)
         self._add_step_writes(self.view)
         if self.view.next_writes:
-            verb = "failed" if self.view.error is not None else "stopped"
-            title = f"The next step {verb}: what its finished tasks wrote"
+            waits = any(o.waiting for o in task_outcomes(self.view.next_writes).values())
+            verb = "failed" if self.view.error is not None else "waits for input" if waits else "stopped"
+            title = f"The next step {verb}: " + ("what its tasks wrote and asked" if waits else "what its finished tasks wrote")
             self._add_writes(("next",), title, "(pending writes)", self.view.next_writes)
         if self.view.error is not None:
             section = self._heading(("error",), "Why the next step failed", "enter: whole message")
@@ -197,9 +199,11 @@ class StateTree(Guarded, Tree[Entry]):
     def _add_writes(self, path: Path, title: str, note: str, writes: list[PendingWrite]) -> None:
         outcomes = task_outcomes(writes)
         finished = sum(o.finished for o in outcomes.values())
-        failed = len(outcomes) - finished
-        if failed:
-            tasks = f"by {finished} finished task{'s' * (finished != 1)}, {failed} failed"
+        waiting = sum(bool(o.waiting) for o in outcomes.values())
+        failed = len(outcomes) - finished - waiting
+        if failed or waiting:
+            stopped = [f"{failed} failed"] * bool(failed) + [f"{waiting} waiting for input"] * bool(waiting)
+            tasks = f"by {finished} finished task{'s' * (finished != 1)}, {', '.join(stopped)}"
         else:
             tasks = f"by {finished} task{'s' * (finished != 1)}"
         section = self._heading(path, title, f"{tasks} {note}".strip())
@@ -214,9 +218,14 @@ class StateTree(Guarded, Tree[Entry]):
         """One task: what it wrote, whether it failed (and was then resumed), its rows' damage."""
         rows = [w for w in outcome.rows if w.channel != NO_WRITES]
         visible = [w for w in rows if self.show_internal or not is_internal_channel(w.channel)]
-        written = [w.channel for w in visible if w.channel != ERROR_CHANNEL]
+        written = [w.channel for w in visible if w.idx >= 0]
         label = literal(outcome.node, style=self._style("key"))
-        if outcome.failed_then_finished:
+        if outcome.waiting:
+            label.append(f"  {WAITING_MARK} waiting for input", style=self._style("error"))
+        elif outcome.interrupts and outcome.finished:
+            label.append("  asked for input, was answered, then wrote ", style=self._style("muted"))
+            label.append_text(literal(", ".join(written) or "nothing"))
+        elif outcome.failed_then_finished:
             label.append("  failed once, then succeeded when the step was resumed; wrote ", style=self._style("muted"))
             label.append_text(literal(", ".join(written) or "nothing"))
         elif outcome.error is not None:

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
 
 from engine.debug.model import ThreadSummary
@@ -14,6 +15,7 @@ from tui.messages import MoreThreadsWanted, ThreadHighlighted
 from tui.safe_text import literal
 from tui.thread_status import DAMAGED_MARK, STATUS_MARKS, status_label
 from tui.value_format import format_time
+from tui.widgets.inbox_list import WAITING_MARK
 from tui.widgets.paged_table import PagedTable
 
 ID_WIDTH = 28
@@ -47,23 +49,38 @@ class ThreadsTable(PagedTable[ThreadSummary]):
     def columns_spec(self) -> Sequence[tuple[str, int | None]]:
         return [("status", None), ("thread", None), ("ckpts", None), ("step", None), ("updated (UTC)", 19)]
 
+    waiting: frozenset[str] = frozenset()
+    """Threads that wait for input (an ``interrupt()``): their status reads ``✋ input``."""
+
+    def set_waiting(self, thread_ids: frozenset[str]) -> None:
+        """Badge the threads in ``thread_ids`` (and take the badge off the others)."""
+        changed = self.waiting ^ thread_ids
+        self.waiting = thread_ids
+        for row, item in enumerate(self.shown):
+            if item.thread_id in changed:
+                self.update_cell_at(Coordinate(row, 0), self.cells(item)[0], update_width=True)
+
     def cells(self, item: ThreadSummary) -> list[Text]:
         return [
-            self.status_text(item.status, damaged=bool(item.damage)),
+            self.status_text(
+                item.status, damaged=bool(item.damage),
+                waiting=item.thread_id in self.waiting and item.status == "interrupted",
+            ),
             literal(item.thread_id, limit=ID_WIDTH),
             Text(f"{item.checkpoint_count:,}", justify="right"),
             Text("" if item.latest_step is None else str(item.latest_step), justify="right"),
             literal(format_time(item.updated_at), limit=19),
         ]
 
-    def status_text(self, status: str, *, damaged: bool = False) -> Text:
+    def status_text(self, status: str, *, damaged: bool = False, waiting: bool = False) -> Text:
         component = f"threads-table--{status}"
         style = self.get_component_rich_style(component, partial=True) if status in STATUS_MARKS else ""
-        label = literal(status_label(status), style=style, limit=16)
+        label = literal(f"{WAITING_MARK} input" if waiting else status_label(status), style=style, limit=16)
         return Text.assemble(f"{DAMAGED_MARK} ", label) if damaged else label
 
     def highlighted(self, item: ThreadSummary) -> Message:
         return ThreadHighlighted(item)
 
     def more_wanted(self) -> Message:
-        return MoreThreadsWanted(offset=len(self.items))
+        last = self.items[-1]
+        return MoreThreadsWanted(offset=len(self.items), after=(last.updated_at, last.thread_id))

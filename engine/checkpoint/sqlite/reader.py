@@ -145,18 +145,37 @@ class CheckpointReader:
         return RowReader(what, self.serde, self.limits, strict=self.strict)
 
     async def list_threads(
-        self, *, limit: int | None = None, offset: int = 0, status: str | None = None
+        self, *, limit: int | None = None, offset: int = 0, status: str | None = None,
+        after: tuple[str, str] | None = None,
     ) -> list[ThreadSummary]:
         """Threads, most recently updated first (only those with ``status``, if given);
-        answered from the ``threads`` table alone."""
-        where = "WHERE status = CAST(? AS TEXT) " if status is not None else ""
+        answered from the ``threads`` table alone. ``after`` = ``(updated_at, thread_id)`` of
+        the last row of the previous page pages by key: rows another process moves to the top
+        meanwhile do not shift the page, as ``offset`` would."""
+        where, params = [], []
+        if status is not None:
+            where.append("status = CAST(? AS TEXT)")
+            params.append(param(status))
+        if after is not None:
+            where.append("(updated_at < CAST(? AS TEXT) OR (updated_at = CAST(? AS TEXT) AND thread_id > CAST(? AS TEXT)))")
+            params += [param(after[0]), param(after[0]), param(after[1])]
+        clause = f"WHERE {' AND '.join(where)} " if where else ""
         rows = await self._fetchall(
-            f"SELECT {self._thread_columns} FROM threads {where}ORDER BY updated_at DESC, thread_id "
+            f"SELECT {self._thread_columns} FROM threads {clause}ORDER BY updated_at DESC, thread_id "
             "LIMIT ? OFFSET ?",
-            (*((param(status),) if status is not None else ()), -1 if limit is None else limit, offset),
+            (*params, -1 if limit is None else limit, offset),
         )
         threads = await self._decoded(lambda: [self._thread(row) for row in rows])
         return [await self._error_preview(t) for t in threads]
+
+    async def data_version(self) -> int | None:
+        """SQLite's ``PRAGMA data_version``: it changes when another connection commits to the
+        file, so a poll can tell cheaply that something changed. None when the file is read
+        as a snapshot or immutable (it cannot see other writers; compare the file instead)."""
+        if self.how != "shared":
+            return None
+        rows = await self._fetchall("PRAGMA data_version")
+        return int(rows[0][0]) if rows else None
 
     async def get_thread(self, thread_id: str) -> ThreadSummary | None:
         rows = await self._fetchall(
