@@ -3,6 +3,7 @@ loop (:func:`interrupt`, :class:`Interrupt`, :class:`Command`), same names as ``
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -35,14 +36,34 @@ def interrupt_id(task_id: str, index: int) -> str:
     return uuid.uuid5(_INTERRUPT_NAMESPACE, f"{task_id}|{index}").hex
 
 
+class OpenAnswer:
+    """An answer given when no interrupt was pending (the run was paused at a breakpoint, or
+    the state was edited since it asked): the first :func:`interrupt` call of the run with no
+    answer of its own takes it, once, as in LangGraph. Safe across worker threads."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+        self._taken = False
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[bool, Any]:
+        with self._lock:
+            if self._taken:
+                return False, None
+            self._taken = True
+            return True, self._value
+
+
 @dataclass
 class TaskResume:
     """The resume values of the task running in this context (set by the run loop): ``values``
-    are what earlier :func:`interrupt` calls get back, in order; ``calls`` counts the calls."""
+    are what earlier :func:`interrupt` calls get back, in order (the task's own list: an answer
+    taken from ``open_answer`` is added to it); ``calls`` counts the calls."""
 
     task_id: str
     values: list[Any] = field(default_factory=list)
     calls: int = 0
+    open_answer: OpenAnswer | None = None
 
 
 CURRENT_TASK: ContextVar[TaskResume | None] = ContextVar("retrace_current_task", default=None)
@@ -70,6 +91,11 @@ def interrupt(value: Any) -> Any:
     task.calls += 1
     if index < len(task.values):
         return task.values[index]
+    if task.open_answer is not None and index == len(task.values):
+        taken, answer = task.open_answer.take()
+        if taken:
+            task.values.append(answer)
+            return answer
     raise GraphInterrupt((Interrupt(value, interrupt_id(task.task_id, index)),))
 
 

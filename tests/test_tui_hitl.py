@@ -53,7 +53,7 @@ async def test_the_inbox_lists_what_waits_and_opens_it(demo: Path, approval_infr
     app = RetraceApp(demo, demo_graphs())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert app.sub_title == "✋ 1 waiting for input"
+        assert app.sub_title == "✋ 1 waiting for input (I: inbox)"
         threads = app.screen.query_one(ThreadsTable)
         assert dict(zip(column(threads, 1), column(threads, 0)))["approval-waiting"] == "✋ input"
         inbox = app.screen.query_one(InboxList)
@@ -143,7 +143,7 @@ async def test_esc_leaves_the_answer_editor_and_the_reason_with_nothing_written(
             await settle(pilot)
             assert not isinstance(app.screen, AnswerDialog | ReasonDialog)
         assert checkpoint_rows(demo) == before and approval_infra.calls == Counter()
-        assert app.sub_title == "✋ 1 waiting for input"
+        assert app.sub_title == "✋ 1 waiting for input (I: inbox)"
 
 
 async def test_c_on_a_thread_that_waits_says_how_to_answer(demo: Path, approval_infra) -> None:
@@ -201,7 +201,7 @@ async def test_a_new_run_from_the_dialog_waits_in_the_inbox(demo: Path, approval
 
         threads = app.screen.query_one(ThreadsTable)
         assert threads.current.thread_id == "approval-1"  # the new thread is selected
-        assert app.sub_title == "✋ 2 waiting for input"
+        assert app.sub_title == "✋ 2 waiting for input (I: inbox)"
         assert approval_infra.calls == Counter({"list_databases": 1})
         assert "✋ waiting for input: delete_database(name='production')" in run_log(app)
 

@@ -74,7 +74,7 @@ async def test_another_process_s_run_shows_up_live_and_is_approved_here(
         await until(pilot, lambda: "live-1" in column(threads, 1) and "live-1" in app.screen.inbox)
         assert threads.current.thread_id == "calc-add"  # the selection stayed
         assert history.current_checkpoint.checkpoint_id == selected
-        assert app.sub_title == "✋ 2 waiting for input"
+        assert app.sub_title == "✋ 2 waiting for input (I: inbox)"
         announced = [n.message for n in app._notifications]
         assert any("live-1: delete_database(name='production')" in m for m in announced), announced
 

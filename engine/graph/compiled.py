@@ -35,9 +35,12 @@ if TYPE_CHECKING:
 StreamMode = str
 
 
-def _waiting(outcome: Any) -> tuple[Interrupt, ...]:
-    """A task's pending interrupts as :class:`Interrupt` objects."""
-    items = outcome.waiting if outcome is not None else ()
+def _interrupts_of(outcome: Any, *, waiting_only: bool) -> tuple[Interrupt, ...]:
+    """A task's interrupts as :class:`Interrupt` objects: those it still waits on (the latest
+    checkpoint), or all it recorded, answered ones included (history), as LangGraph shows them."""
+    if outcome is None:
+        return ()
+    items = outcome.waiting if waiting_only else outcome.interrupts
     return tuple(Interrupt(i.get("value"), str(i.get("id"))) for i in items)
 
 
@@ -158,13 +161,15 @@ class CompiledStateGraph:
         result has ``"__interrupt__": [Interrupt, ...]`` besides the state, as in LangGraph.
         """
         values: dict[str, Any] = {}
+        interrupts: tuple[Any, ...] = ()
         loop = self.loop(config, interrupt_before=interrupt_before, interrupt_after=interrupt_after)
         async for mode, chunk in loop.run(input):
             if mode == "values":
                 values = chunk
             elif mode == INTERRUPT:
-                return {**(values or self.spec.state_values(loop.channels)), INTERRUPT: list(chunk)}
-        return values or self.spec.state_values(loop.channels)
+                interrupts = chunk
+        values = values or self.spec.state_values(loop.channels)
+        return {**values, INTERRUPT: list(interrupts)} if interrupts else values
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **breakpoints: Any) -> dict[str, Any]:
         """Sync form of :meth:`ainvoke` (``interrupt_before=`` / ``interrupt_after=`` too)."""
@@ -217,8 +222,9 @@ class CompiledStateGraph:
             PregelTask(
                 t.id, t.name, t.path,
                 outcomes[t.id].error if t.id in outcomes and t.id not in finished else None,
-                interrupts=_waiting(outcomes.get(t.id)),
-                result=self.spec.task_update(t) if t.id in finished and apply_pending else None,
+                interrupts=_interrupts_of(outcomes.get(t.id), waiting_only=apply_pending),
+                result=self.spec.task_update(Task(t.id, t.name, t.triggers, list(finished[t.id].writes)))
+                if t.id in finished else None,
             )
             for t in planned
         )

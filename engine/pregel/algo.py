@@ -29,6 +29,9 @@ class Task:
     writes: list[tuple[str, Any]] = field(default_factory=list)
     resume: list[Any] = field(default_factory=list)
     interrupts: list[dict[str, Any]] = field(default_factory=list)
+    open_answer: Any = None
+    """An answer given when nothing was pending (:class:`engine.types.OpenAnswer`), shared by
+    the step's tasks: the first unanswered ``interrupt()`` takes it."""
 
     @property
     def path(self) -> tuple[str, ...]:

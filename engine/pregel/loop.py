@@ -101,14 +101,20 @@ class SuperStepLoop:
         self.step = -1
         self.pending_writes: list[PendingWrite] = []
         self.metadata: dict[str, Any] = {}
+        self.replaying = False
+        """The config named a checkpoint and the input is None: a replay (a fork), or a run on
+        from an edit."""
         self.replay_from: str | None = None
-        """The checkpoint the config named (a replay, or a run on from an edit): its steps get
-        task ids of their own, so what an earlier run recorded against it is never overwritten."""
+        """A replayed checkpoint that already has writes recorded against it (an edit run on
+        before): the steps run from it get task ids of their own, so what the earlier run
+        recorded is never overwritten."""
         self._replay_salt = env.token()
         self._input_task: Task | None = None
 
-    async def _load(self) -> bool:
-        """Restore the checkpoint named by the config (or the thread's latest); False if none."""
+    async def _load(self, *, resuming: bool = False) -> bool:
+        """Restore the checkpoint named by the config (or the thread's latest); False if none.
+        ``resuming``: the input is a Command, which goes on from the named checkpoint with what
+        was recorded there (its answers included), as LangGraph does, rather than replaying."""
         if self.saver is None:
             return False
         config_thread_id(self.config)
@@ -127,11 +133,12 @@ class SuperStepLoop:
         self.parent_config = saved.config
         self.checkpoint_id = saved.checkpoint.id
         self.metadata = saved.metadata
-        # An explicit checkpoint_id is a replay (a fork): every step after that checkpoint runs
-        # again, as in LangGraph. The writes saved against it come from the run that went on from
-        # there before, so only a resume of the thread's latest checkpoint reuses them.
-        self.pending_writes = [] if config_checkpoint_id(self.config) else list(saved.pending_writes)
-        self.replay_from = saved.checkpoint.id if config_checkpoint_id(self.config) else None
+        # An explicit checkpoint_id with no Command is a replay (a fork): every step after that
+        # checkpoint runs again, as in LangGraph. The writes saved against it come from the run
+        # that went on from there before, so a replay does not reuse them.
+        self.replaying = config_checkpoint_id(self.config) is not None and not resuming
+        self.pending_writes = [] if self.replaying else list(saved.pending_writes)
+        self.replay_from = saved.checkpoint.id if self.replaying and saved.pending_writes else None
         return True
 
     def _plan(self, checkpoint_id: str) -> list[Task]:
@@ -179,7 +186,8 @@ class SuperStepLoop:
         """Yield ``("values", state)`` after each super-step and ``("updates", {node: update})``
         per task. Ends early, with nothing more run, when the hook's ``before_step`` says False,
         at a breakpoint, or when a node calls ``interrupt()``: then the last event is
-        ``("__interrupt__", (Interrupt, ...))``, after the state with the step's finished tasks.
+        ``("__interrupt__", (Interrupt, ...))``, then the finished tasks' updates and the state
+        with them.
 
         ``input`` is the run's input, None to go on from the thread's checkpoint, or a
         :class:`~engine.types.Command` (``resume`` answers, ``update`` applied first).
@@ -198,7 +206,7 @@ class SuperStepLoop:
                     "Command(resume=..., update=...), or return Command(goto=...) from a node"
                 )
             input = None
-        loaded = await self._load()
+        loaded = await self._load(resuming=command is not None)
         if input is not None:
             new_id = self.env.checkpoint_id()
             changed = {START}
@@ -221,7 +229,7 @@ class SuperStepLoop:
                 f"nothing to run: the input is {'a Command' if command else 'None'} and the thread "
                 "has no checkpoint to resume; pass an input, or a thread_id that has one"
             )
-        elif self.replay_from is not None and self.metadata.get("source") != "update":
+        elif self.replaying and self.metadata.get("source") != "update":
             # A replay starts its branch with a copy of the chosen checkpoint (source "fork", one
             # step on), as LangGraph 1.2.22 does; an edit's checkpoint is run on from directly.
             self.step += 1
@@ -229,6 +237,8 @@ class SuperStepLoop:
             tasks = await self._commit("fork", [], set())
         else:
             tasks = self._plan(self.checkpoint_id)
+            if state := self.spec.state_values(self.channels):
+                yield "values", state  # a resume starts with the state it goes on from, as LangGraph
         self._input_task = self._resume_input(tasks, command)
         # A resume or replay goes past the breakpoint it stopped at (LangGraph counts what is
         # pending when resuming as seen by its interrupts).
@@ -330,19 +340,22 @@ class SuperStepLoop:
             rows += paused_writes([t for t, _ in paused])
             await self.saver.aput_writes(self.parent_config, rows)
         await self._pause()
+        # As LangGraph streams them: the interrupt first (with the state before the step),
+        # then what the finished tasks wrote.
+        yield INTERRUPT, tuple(i for _, exc in paused for i in exc.interrupts)
         for task in finished:
             if task.name != START:
                 yield "updates", {task.name: self.spec.task_update(task)}
-        shown = self.spec.restored_channels(checkpoint_values(self.channels))
-        try:
-            apply_writes(
-                shown, dict(self.versions), copy.deepcopy(self.versions_seen), finished,
-                checkpoint_id=self.checkpoint_id, end_of_step=False,
-            )
-        except InvalidUpdateError:
-            shown = self.channels  # the finished writes conflict; the resumed step will say so
-        yield "values", self.spec.state_values(shown)
-        yield INTERRUPT, tuple(i for _, exc in paused for i in exc.interrupts)
+        if any(self.spec.task_update(t) for t in finished):
+            shown = self.spec.restored_channels(checkpoint_values(self.channels))
+            try:
+                apply_writes(
+                    shown, dict(self.versions), copy.deepcopy(self.versions_seen), finished,
+                    checkpoint_id=self.checkpoint_id, end_of_step=False,
+                )
+            except InvalidUpdateError:
+                shown = self.channels  # the finished writes conflict; the resumed step will say so
+            yield "values", self.spec.state_values(shown)
 
     async def _execute(self, tasks: list[Task], early: Task | None) -> list[tuple[Task, GraphInterrupt]]:
         """Run the step's tasks; return those that paused for input. On failure record what

@@ -1,9 +1,11 @@
 """Resuming a paused step: which waiting task each answer of ``Command(resume=...)`` goes to.
 
 Pure: works on the step's planned tasks and the pending writes saved at its checkpoint. The
-rules are LangGraph 1.2.22's (checked side by side): one pending interrupt takes any value;
-several take a ``{interrupt_id: value}`` map (a dict whose keys are not all pending ids is a
-plain value); each answer is given once, to the next unanswered ``interrupt()`` call.
+rules are LangGraph 1.2.22's (checked side by side): a dict whose keys all look like interrupt
+ids (32 hex characters) is a ``{interrupt_id: value}`` map (ids not pending are ignored); any
+other value answers the one pending interrupt, or, when none is pending (a breakpoint pause, an
+edit since), the first ``interrupt()`` call of the run; several pending interrupts need a map.
+Each answer is given once, to the next unanswered ``interrupt()`` call.
 """
 
 from __future__ import annotations
@@ -15,6 +17,16 @@ from engine.checkpoint.base import PendingWrite
 from engine.errors import InvalidResumeError
 from engine.pregel.algo import Task
 from engine.pregel.pending import restore_paused, task_outcomes
+from engine.types import OpenAnswer
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def is_answer_map(resume: Any) -> bool:
+    """A dict keyed by interrupt ids (an empty dict answers nothing)."""
+    return isinstance(resume, dict) and all(
+        isinstance(k, str) and len(k) == 32 and set(k) <= _HEX for k in resume
+    )
 
 
 def waiting(tasks: Sequence[Task], saved: Sequence[PendingWrite]) -> dict[str, Task]:
@@ -40,9 +52,10 @@ def give_answers(tasks: Sequence[Task], saved: Sequence[PendingWrite], resume: A
     if resume is None:
         return
     pending = waiting(tasks, saved)
-    if isinstance(resume, dict) and resume and all(isinstance(k, str) and k in pending for k in resume):
+    if is_answer_map(resume):
         for interrupt_id, value in resume.items():
-            pending[interrupt_id].resume.append(value)
+            if interrupt_id in pending:
+                pending[interrupt_id].resume.append(value)
     elif len(pending) > 1:
         raise InvalidResumeError(
             f"{len(pending)} interrupts are pending ({', '.join(sorted(pending))}); resume them "
@@ -50,3 +63,7 @@ def give_answers(tasks: Sequence[Task], saved: Sequence[PendingWrite], resume: A
         )
     elif pending:
         next(iter(pending.values())).resume.append(resume)
+    else:
+        shared = OpenAnswer(resume)
+        for task in tasks:
+            task.open_answer = shared

@@ -182,19 +182,21 @@ class GraphSpec:
         if task.name == START:
             update = state_to_dict(channels[START].value)
             writes = [(k, v) for k, v in update.items() if k in self.fields]
-        else:
-            node = self.nodes[task.name]
-            state = build_state(self.state_schema, self.state_values(channels))
-            token = CURRENT_TASK.set(TaskResume(task.id, list(task.resume)))
-            try:
-                result = await call(node.fn, call_arguments(node.config_arg, state, config))
-            finally:
-                CURRENT_TASK.reset(token)
+            return writes + await self.edge_writes(task.name, writes, channels, config)
+        node = self.nodes[task.name]
+        state = build_state(self.state_schema, self.state_values(channels))
+        # The node's routers run in its context too: an interrupt() there pauses the node's
+        # task, which runs again (node and routers) on resume, as in LangGraph.
+        token = CURRENT_TASK.set(TaskResume(task.id, task.resume, open_answer=task.open_answer))
+        try:
+            result = await call(node.fn, call_arguments(node.config_arg, state, config))
             if isinstance(result, Command):
                 goto = [(f"{BRANCH_PREFIX}{d}", None) for d in self._goto(task.name, result)]
                 result = result.update
             writes = self.update_writes(task.name, result)
-        return writes + goto + await self.edge_writes(task.name, writes, channels, config)
+            return writes + goto + await self.edge_writes(task.name, writes, channels, config)
+        finally:
+            CURRENT_TASK.reset(token)
 
     def _goto(self, name: str, command: Command) -> list[str]:
         destinations = []

@@ -280,7 +280,9 @@ class DebuggerScreen(Guarded, DebuggerInbox):
         )
         self._threads_shown()
         fresh = next((t for t in message.threads if t.thread_id == selected), None)
-        if fresh is not None and message.thread_id == selected:
+        # With a newer read already asked for (a run saving step after step), this one's history
+        # may lack the checkpoint to select: leave the history to that read.
+        if fresh is not None and message.thread_id == selected and not self._reload_again:
             self.thread = fresh  # its status or latest checkpoint may have changed
             history = self.query_one(HistoryTable)
             history.thread = fresh

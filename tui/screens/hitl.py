@@ -83,7 +83,7 @@ class DebuggerInbox(DebuggerFind):
         asking = [w for w in message.waiting if w.interrupts]
         self.query_one(InboxList).show(message.waiting)
         self.query_one("#detail", TabbedContent).get_tab("inbox").label = f"Inbox ({len(message.waiting)})"
-        self.app.sub_title = f"{WAITING_MARK} {len(asking)} waiting for input" if asking else ""
+        self.app.sub_title = f"{WAITING_MARK} {len(asking)} waiting for input (I: inbox)" if asking else ""
         self.query_one(ThreadsTable).set_waiting(frozenset(w.thread.thread_id for w in asking))
         if self._inbox_read:  # announce what is new since the last read, not what was there at start
             for w in asking:

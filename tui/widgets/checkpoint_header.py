@@ -99,15 +99,16 @@ class CheckpointHeader(Guarded, Static):
             text.append("\n")
             text.append("… edited by hand and not run since: c continues from here (with the graph attached)")
         elif asking is not None and asking.interrupts and is_latest(thread, checkpoint):
-            for item in asking.interrupts:
+            # The keys before the description: a short terminal cuts the header's last lines.
+            for i, item in enumerate(asking.interrupts):
                 what, why = payload_summary(item.value)
                 text.append("\n")
                 text.append_text(literal(f"{WAITING_MARK} {item.node} waits for input: {what}", style=error, limit=400))
+                if i == 0:
+                    text.append("\n  a approve · x reject (with a reason) · E edit the answer as JSON")
                 if why:
                     text.append("\n")
                     text.append_text(literal(f"  {why}", limit=400))
-            text.append("\n")
-            text.append("  a approve · x reject (with a reason) · E edit the answer as JSON")
         elif thread.status == "interrupted" and is_latest(thread, checkpoint):
             text.append("\n")
             text.append(
