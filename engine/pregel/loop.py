@@ -22,7 +22,7 @@ from engine.checkpoint.base import (
     config_checkpoint_id,
     config_thread_id,
 )
-from engine.constants import INPUT_TASK, INTERRUPT, START
+from engine.constants import INTERRUPT, START
 from engine.errors import (
     EmptyInputError,
     GraphInterrupt,
@@ -41,11 +41,10 @@ from engine.pregel.commit import Committer
 from engine.pregel.execute import execute
 from engine.pregel.pending import (
     error_write,
-    input_writes,
     paused_writes,
     writes_of_tasks,
 )
-from engine.pregel.resume import give_answers
+from engine.pregel.resume import apply_input, give_answers, input_task
 from engine.pregel.runtime import (
     DEFAULT_ENV,
     Breakpoints,
@@ -300,30 +299,12 @@ class SuperStepLoop:
             await self.saver.arecord_interrupt(self.parent_config, at=self.env.now())
 
     def _resume_input(self, tasks: list[Task], command: Command | None) -> Task | None:
-        """Give a resume's answers to the waiting tasks; return the pseudo-task holding what
-        resume commands' ``update`` writes before the step (saved ones and this one's), if any.
-
-        Raises:
-            InvalidResumeError, InvalidUpdateError: the command does not fit (nothing written).
-        """
+        """Give a resume's answers to the waiting tasks (see :mod:`engine.pregel.resume`)."""
         give_answers(tasks, self.pending_writes, command.resume if command else None)
-        writes = input_writes(self.pending_writes)
-        if command is not None and command.update is not None:
-            update = self.spec.update_writes(INPUT_TASK, command.update)
-            check_update_types(self.spec.fields, update)
-            writes += update
-        if not writes:
-            return None
-        return Task(task_id(self.checkpoint_id, self.step + 1, INPUT_TASK), INPUT_TASK, (), writes)
+        return input_task(self.spec, self.checkpoint_id, self.step + 1, self.pending_writes, command)
 
     def _apply_input(self, early: Task, new_id: str) -> set[str]:
-        """Apply a resume's ``update`` before the step's tasks run (they see it), as LangGraph."""
-        changed = apply_writes(
-            self.channels, self.versions, self.versions_seen, [early], checkpoint_id=new_id,
-            end_of_step=False,
-        )
-        self.versions_seen.pop(INPUT_TASK, None)
-        return changed
+        return apply_input(self.channels, self.versions, self.versions_seen, early, new_id)
 
     async def _interrupted(
         self, tasks: list[Task], paused: list[tuple[Task, GraphInterrupt]], early: Task | None

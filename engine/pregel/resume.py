@@ -10,14 +10,18 @@ Each answer is given once, to the next unanswered ``interrupt()`` call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.channels import BaseChannel
 from engine.checkpoint.base import PendingWrite
+from engine.constants import INPUT_TASK
 from engine.errors import InvalidResumeError
-from engine.pregel.algo import Task
-from engine.pregel.pending import restore_paused, task_outcomes
-from engine.types import OpenAnswer
+from engine.pregel.algo import Task, apply_writes, task_id
+from engine.pregel.pending import input_writes, restore_paused, task_outcomes
+from engine.pregel.spec import GraphSpec
+from engine.pregel.validate import check_update_types
+from engine.types import Command, OpenAnswer
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -67,3 +71,34 @@ def give_answers(tasks: Sequence[Task], saved: Sequence[PendingWrite], resume: A
         shared = OpenAnswer(resume)
         for task in tasks:
             task.open_answer = shared
+
+
+def input_task(
+    spec: GraphSpec, checkpoint_id: str, step: int, saved: Sequence[PendingWrite], command: Command | None
+) -> Task | None:
+    """The pseudo-task holding what resume commands' ``update`` write before the step (the
+    ones saved at the checkpoint, then this one's), or None when there is none.
+
+    Raises:
+        InvalidUpdateError: the update has unknown keys, or values that do not fit their
+            declared types (nothing is written).
+    """
+    writes = input_writes(saved)
+    if command is not None and command.update is not None:
+        update = spec.update_writes(INPUT_TASK, command.update)
+        check_update_types(spec.fields, update)
+        writes += update
+    if not writes:
+        return None
+    return Task(task_id(checkpoint_id, step, INPUT_TASK), INPUT_TASK, (), writes)
+
+
+def apply_input(
+    channels: Mapping[str, BaseChannel], versions: dict[str, str], versions_seen: dict[str, dict[str, str]],
+    early: Task, checkpoint_id: str,
+) -> set[str]:
+    """Apply a resume's ``update`` before the step's tasks run (they see it), as LangGraph does;
+    return the channels that changed."""
+    changed = apply_writes(channels, versions, versions_seen, [early], checkpoint_id=checkpoint_id, end_of_step=False)
+    versions_seen.pop(INPUT_TASK, None)
+    return changed
