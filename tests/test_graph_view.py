@@ -17,6 +17,7 @@ from engine.debug.attach import load_graph
 from engine.debug.graph_view import Edge, graph_edges, render_text, to_mermaid
 from engine.graph import StateGraph
 from engine.pregel.spec import GraphSpec
+from engine.types import Command
 from tui.cli import main
 from tui.graph_text import NEXT_STYLE, RAN_STYLE, rich_lines
 
@@ -216,3 +217,22 @@ def test_cli_neutralises_node_names(hostile_module: str, flags: list[str], shown
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output
     assert shown in result.output
+
+
+def _goto_b(state: dict) -> Command[Literal["b", "c"]]:
+    return Command(goto="b")
+
+
+class _X(TypedDict, total=False):
+    x: int
+
+
+def test_a_node_annotated_to_return_command_draws_its_goto_edges() -> None:
+    route = _goto_b
+    builder = StateGraph(_X)
+    builder.add_node("r", route).add_node("b", lambda s: {}).add_node("c", lambda s: {})
+    spec = builder.add_edge(START, "r").compile().spec
+
+    goto = [(e.source, e.target, e.kind, e.label) for e in graph_edges(spec) if e.label == "goto"]
+    assert goto == [("r", "b", "conditional", "goto"), ("r", "c", "conditional", "goto")]
+    assert "r ┄┄▶ b  (goto)" in [line.plain.strip() for line in render_text(spec).lines]

@@ -9,7 +9,6 @@ routes to, a loop with no way out) is a :class:`GraphWarning`.
 from __future__ import annotations
 
 import sys
-import typing
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Literal, get_args, get_origin
@@ -17,43 +16,21 @@ from typing import Any, Literal, get_args, get_origin
 from engine.constants import END, RESERVED_CHARACTERS, START
 from engine.errors import GraphValidationError
 from engine.graph.compiled import CompiledStateGraph
-from engine.pregel.nodes import Branch, NodeSpec, config_argument
+from engine.pregel.nodes import Branch, NodeSpec, command_destinations, config_argument, return_hint
 from engine.pregel.runtime import Breakpoints
 from engine.pregel.schema import StateField, state_fields
 from engine.pregel.spec import GraphSpec
-from engine.types import Command
 
 
 class GraphWarning(UserWarning):
     """``compile()`` found something LangGraph accepts that is likely a mistake."""
 
 
-def _return_hint(fn: Callable[..., Any]) -> Any:
-    try:
-        return typing.get_type_hints(fn).get("return")
-    except Exception:
-        return None
-
-
 def _literal_destinations(router: Callable[..., Any]) -> list[str] | None:
     """Destinations declared by a ``-> Literal["a", "b"]`` return annotation, if any."""
-    hint = _return_hint(router)
+    hint = return_hint(router)
     if get_origin(hint) is Literal:
         return [str(arg) for arg in get_args(hint)]
-    return None
-
-
-def command_destinations(fn: Callable[..., Any], nodes: Sequence[str]) -> list[str] | None:
-    """Where a node annotated ``-> Command[Literal["a", "b"]]`` can go with ``goto`` (a bare
-    ``-> Command`` can go to any of ``nodes``); None when the node does not declare Command."""
-    hint = _return_hint(fn)
-    if hint is Command:
-        return [*nodes, END]
-    if get_origin(hint) is Command:
-        args = get_args(hint)
-        if args and get_origin(args[0]) is Literal:
-            return [str(a) for a in get_args(args[0])]
-        return [*nodes, END]
     return None
 
 

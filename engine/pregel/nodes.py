@@ -7,9 +7,13 @@ reads (:mod:`engine.pregel.spec`), so neither imports the other.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Hashable
+import typing
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
+
+from engine.constants import END
+from engine.types import Command
 
 
 @dataclass(frozen=True)
@@ -60,3 +64,25 @@ def call_arguments(config_arg: str | None, state: Any, config: Any) -> tuple[tup
     if config_arg == "positional":
         return (state, config), {}
     return (state,), {}
+
+
+def return_hint(fn: Callable[..., Any]) -> Any:
+    """``fn``'s return annotation, resolved (None when it has none or it cannot be resolved)."""
+    try:
+        return typing.get_type_hints(fn).get("return")
+    except Exception:
+        return None
+
+
+def command_destinations(fn: Callable[..., Any], nodes: Sequence[str]) -> list[str] | None:
+    """Where a node annotated ``-> Command[Literal["a", "b"]]`` can go with ``goto`` (a bare
+    ``-> Command`` can go to any of ``nodes``); None when the node does not declare Command."""
+    hint = return_hint(fn)
+    if hint is Command:
+        return [*nodes, END]
+    if get_origin(hint) is Command:
+        args = get_args(hint)
+        if args and get_origin(args[0]) is Literal:
+            return [str(a) for a in get_args(args[0])]
+        return [*nodes, END]
+    return None
