@@ -184,5 +184,6 @@ async def test_reader_filters_by_status_pages_by_key_and_counts_changes(tmp_path
         rest = await reader.list_threads(after=(first[0].updated_at, first[0].thread_id))
         assert [t.thread_id for t in rest] == ["c", "a"]  # not shifted by the new row
         assert await reader.data_version() != version
+        assert [t.thread_id for t in await reader.list_threads(updated_since=first[0].updated_at)] == ["d", "b"]
     finally:
         await reader.close()

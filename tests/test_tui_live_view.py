@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from tui_helpers import SIZE, column, open_thread, press, screen_text, settle
 
+from engine.checkpoint.sqlite import CheckpointReader
 from sample_graphs import approval
 from sample_graphs.demo import demo_graphs
 from tui.app import RetraceApp
@@ -66,6 +67,14 @@ async def test_another_process_s_run_shows_up_live_and_is_approved_here(
         await press(pilot, "2", "j")  # a row of calc-add's history, not its newest
         history = app.screen.query_one(HistoryTable)
         selected = history.current_checkpoint.checkpoint_id
+        reads: list[dict] = []
+        list_threads = CheckpointReader.list_threads
+
+        async def recorded(self, **kwargs):
+            reads.append(kwargs)
+            return await list_threads(self, **kwargs)
+
+        monkeypatch.setattr(CheckpointReader, "list_threads", recorded)
 
         code = await retrace_run(db, "live-1", "--input", json.dumps({"messages": [["human", "Clean up unused databases"]]}))
         assert code == 3  # it waits for a person
@@ -77,6 +86,8 @@ async def test_another_process_s_run_shows_up_live_and_is_approved_here(
         assert app.sub_title == "✋ 2 waiting for input (I: inbox)"
         announced = [n.message for n in app._notifications]
         assert any("live-1: delete_database(name='production')" in m for m in announced), announced
+        # Only what changed was read: threads updated since the newest one shown (and the inbox).
+        assert reads and all(r.get("updated_since") or r.get("status") == "interrupted" for r in reads), reads
 
         await press(pilot, "r")  # a reopen between another process's writes reads a healthy file
         await settle(pilot)

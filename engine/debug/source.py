@@ -35,7 +35,7 @@ class CheckpointSource(Protocol):
 
     async def list_threads(
         self, *, limit: int | None = None, offset: int = 0, status: str | None = None,
-        after: tuple[str, str] | None = None,
+        after: tuple[str, str] | None = None, updated_since: str | None = None,
     ) -> list[ThreadSummary]: ...
 
     async def data_version(self) -> int | None: ...

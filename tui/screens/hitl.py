@@ -25,6 +25,7 @@ from engine.debug.inbox import (
     waiting_threads,
 )
 from engine.debug.model import CheckpointSummary
+from engine.debug.source import file_id
 from engine.errors import CheckpointStoreError
 from tui.dialogs.answer import NO_ANSWER, AnswerDialog, ReasonDialog
 from tui.dialogs.breakpoints import BreakpointDialog
@@ -122,7 +123,11 @@ class DebuggerInbox(DebuggerFind):
         self._quiet_reload = True
         thread_id = self.thread.thread_id if self.thread is not None else None
         threads, history = self.query_one(ThreadsTable), self.query_one(HistoryTable)
-        self.reload(len(threads.items), thread_id, len(history.items), reopen=self.reader.how != "shared")
+        path = self.reader.path
+        if self.reader.how != "shared" or path is None or file_id(path) != self.reader.file_id:
+            self.reload(len(threads.items), thread_id, len(history.items))  # a new snapshot, or a new file
+        else:
+            self.live_refresh(list(threads.items), threads.complete, thread_id, len(history.items))
 
     # Answering.
 

@@ -109,6 +109,29 @@ class DebuggerReads(Screen[None]):
         self.post_message(DiffLoaded(before.checkpoint_id, after.checkpoint_id, text))
 
     @work(group="reload", exit_on_error=False)
+    async def live_refresh(
+        self, loaded: list[ThreadSummary], complete: bool, thread_id: str | None, checkpoint_count: int
+    ) -> None:
+        """Read only what changed since ``loaded`` was read: the threads updated since then, and
+        ``thread_id``'s history if it is one of them; post them merged into ``loaded``."""
+        since = max((t.updated_at for t in loaded), default=None)
+        if since is None:
+            changed, complete = await self.reader.list_threads(limit=PAGE_SIZE), False
+        else:
+            changed = await self.reader.list_threads(updated_since=since)
+        ids = {t.thread_id for t in changed}
+        merged = sorted([*changed, *(t for t in loaded if t.thread_id not in ids)], key=lambda t: t.thread_id)
+        merged.sort(key=lambda t: t.updated_at, reverse=True)  # newest first, ties by id (stable)
+        checkpoints, history_complete = [], True
+        if thread_id in ids:
+            limit = max(PAGE_SIZE, checkpoint_count)
+            checkpoints = await self.reader.list_checkpoints(thread_id, limit=limit)
+            history_complete = len(checkpoints) < limit
+        self.post_message(
+            Reloaded(merged, complete, thread_id if thread_id in ids else None, checkpoints, history_complete)
+        )
+
+    @work(group="reload", exit_on_error=False)
     async def reload(
         self, thread_count: int, thread_id: str | None, checkpoint_count: int, *, reopen: bool = True
     ) -> None:

@@ -146,12 +146,13 @@ class CheckpointReader:
 
     async def list_threads(
         self, *, limit: int | None = None, offset: int = 0, status: str | None = None,
-        after: tuple[str, str] | None = None,
+        after: tuple[str, str] | None = None, updated_since: str | None = None,
     ) -> list[ThreadSummary]:
         """Threads, most recently updated first (only those with ``status``, if given);
         answered from the ``threads`` table alone. ``after`` = ``(updated_at, thread_id)`` of
         the last row of the previous page pages by key: rows another process moves to the top
-        meanwhile do not shift the page, as ``offset`` would."""
+        meanwhile do not shift the page, as ``offset`` would. ``updated_since`` (ISO 8601 UTC):
+        only the threads updated at or after it (what a live view needs to read again)."""
         where, params = [], []
         if status is not None:
             where.append("status = CAST(? AS TEXT)")
@@ -159,6 +160,9 @@ class CheckpointReader:
         if after is not None:
             where.append("(updated_at < CAST(? AS TEXT) OR (updated_at = CAST(? AS TEXT) AND thread_id > CAST(? AS TEXT)))")
             params += [param(after[0]), param(after[0]), param(after[1])]
+        if updated_since is not None:
+            where.append("updated_at >= CAST(? AS TEXT)")
+            params.append(param(updated_since))
         clause = f"WHERE {' AND '.join(where)} " if where else ""
         rows = await self._fetchall(
             f"SELECT {self._thread_columns} FROM threads {clause}ORDER BY updated_at DESC, thread_id "
