@@ -108,3 +108,16 @@ async def test_another_process_s_run_shows_up_live_and_is_approved_here(
         await until(pilot, lambda: column(history, 1)[:1] == ["7"] and "live-2" not in app.screen.inbox)
         assert threads.current.thread_id == "live-2" and threads.current.status == "done"
         assert app.failures == []
+
+
+async def test_reading_again_keeps_the_rows_where_the_person_scrolled(demo_db: Path) -> None:
+    app = RetraceApp(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        threads = app.screen.query_one(ThreadsTable)
+        await press(pilot, "1", "G", "k", "k")  # scrolled to the bottom, the cursor two rows up
+        scrolled, row = threads.scroll_y, threads.cursor_row
+        assert scrolled > 0
+        await press(pilot, "r")
+        await settle(pilot)
+        assert (threads.scroll_y, threads.cursor_row) == (scrolled, row)

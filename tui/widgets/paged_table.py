@@ -145,10 +145,17 @@ class PagedTable(Guarded, DataTable, Generic[T]):
 
     def replace(self, items: Sequence[T], *, complete: bool, keep: Callable[[T], bool]) -> None:
         """Show ``items`` instead of the rows loaded so far, the cursor on the first one ``keep``
-        accepts (else the first row)."""
+        accepts (else the first row), scrolled where it was as long as the cursor stays in view
+        (a live update must not move what the person is reading)."""
+        y = self.scroll_y
         self.begin()
         self.add_page(items, complete=complete)
         self.select(keep)
+        self.call_after_refresh(self._scroll_back, y)
+
+    def _scroll_back(self, y: float) -> None:
+        self.scroll_to(y=y, animate=False, immediate=True)
+        self.move_cursor(row=self.cursor_row, scroll=True)  # only if the cursor fell out of view
 
     def select(self, wanted: Callable[[T], bool]) -> bool:
         """Move the cursor to the first loaded row ``wanted`` accepts (clearing a filter that
