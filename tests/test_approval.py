@@ -150,7 +150,8 @@ def test_breakpoints_and_single_steps_exit_3_and_go_on(tmp_path: Path, approval_
     [
         (["--input", "{bad"], "--input is not valid JSON"),
         (["--input", "{}", "--resume", "{}"], "not both"),
-        (["--resume", '"yes"'], "no checkpoint to resume"),
+        (["--resume", '"yes"'], "no thread 'x' in"),
+        (["--resume", "{bad"], "e.g. --resume '{\"type\": \"accept\"}'"),
         (["--interrupt-before", "ghost"], "not a node"),
     ],
 )
@@ -158,6 +159,26 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path: Path, approval_infra, args
     result = cli("run", "sample_graphs.approval:graph", "--db", str(tmp_path / "r.db"), "--thread", "x", *args)
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_answering_a_thread_that_does_not_wait_or_with_another_graph_is_refused(tmp_path: Path, approval_infra) -> None:
+    db = tmp_path / "r.db"
+    start(db)
+    other = cli("run", "sample_graphs.chat:graph", "--db", str(db), "--thread", "t", "--resume", '{"type": "accept"}')
+    assert other.exit_code == 2 and "was run by sample_graphs.approval:graph, not sample_graphs.chat:graph" in other.output
+    cli("run", "sample_graphs.approval:graph", "--db", str(db), "--thread", "t", "--resume", '{"type": "accept"}')
+    again = cli("run", "sample_graphs.approval:graph", "--db", str(db), "--thread", "t", "--resume", '{"type": "accept"}')
+    assert again.exit_code == 2 and "is not waiting for input: its run ended" in again.output
+    assert approval_infra.calls == Counter({"list_databases": 1, "delete_database": 1})  # once
+
+
+def test_inbox_says_what_waits_and_how_to_answer_it(tmp_path: Path, approval_infra) -> None:
+    db = tmp_path / "r.db"
+    start(db)
+    shown = cli("inbox", str(db)).output.splitlines()
+    assert shown[:2] == ["t  (interrupt, step 3)", "  tools: delete_database(name='production')"]
+    assert shown[3] == (f"  answer: retrace run sample_graphs.approval:graph --db {db} --thread t "
+                        "--resume '{\"type\": \"accept\", \"args\": null}'")
 
 
 def test_an_unknown_graph_exits_2(tmp_path: Path) -> None:

@@ -94,7 +94,10 @@ def test_parse_answer_says_where_the_json_is_wrong() -> None:
     assert parse_answer('{"type": "accept"}') == {"type": "accept"}
     with pytest.raises(AnswerError, match="line 2") as caught:
         parse_answer('{\n  "type": }')
-    assert caught.value.line == 2
+    assert (caught.value.line, caught.value.column) == (2, 11)
+    with pytest.raises(AnswerError, match="a string is not closed") as caught:
+        parse_answer('{"type": "acc\n"}')
+    assert " at at " not in str(caught.value)
 
 
 def test_new_run_templates_and_thread_ids() -> None:

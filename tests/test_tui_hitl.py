@@ -13,7 +13,7 @@ from textual.widgets import Input, Select, Static, TabbedContent, TextArea
 from sample_graphs import approval
 from sample_graphs.demo import demo_graphs
 from tui.app import RetraceApp
-from tui.dialogs.answer import AnswerDialog, ReasonDialog
+from tui.dialogs.answer import AnswerDialog, ConfirmDialog, ReasonDialog
 from tui.dialogs.breakpoints import BreakpointDialog
 from tui.dialogs.new_run import NewRunDialog
 from tui.widgets.inbox_list import InboxList
@@ -71,11 +71,17 @@ async def test_the_inbox_lists_what_waits_and_opens_it(demo: Path, approval_infr
         assert approval_infra.calls == Counter()
 
 
-async def test_approve_runs_the_tool_once_and_the_thread_ends(demo: Path, approval_infra) -> None:
+async def test_approve_asks_once_more_then_runs_the_tool_once(demo: Path, approval_infra) -> None:
     app = RetraceApp(demo, demo_graphs())
     async with app.run_test(size=SIZE) as pilot:
         await open_from_inbox(pilot)
         await press(pilot, "a")
+        assert isinstance(app.screen, ConfirmDialog)  # it cannot be undone: enter confirms
+        assert "delete_database(name='production')" in screen_text(app)
+        await press(pilot, "escape")
+        await settle(pilot)
+        assert approval_infra.calls == Counter() and app.screen.inbox["approval-waiting"].interrupts
+        await press(pilot, "a", "enter")
         await settle(pilot)
 
         assert approval_infra.calls == Counter({"delete_database": 1})

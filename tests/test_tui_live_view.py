@@ -94,7 +94,7 @@ async def test_another_process_s_run_shows_up_live_and_is_approved_here(
         assert "malformed" not in screen_text(app) and app.failures == []
 
         await open_thread(pilot, "live-1")
-        await press(pilot, "a")
+        await press(pilot, "a", "enter")
         await settle(pilot)
         assert approval.infrastructure.calls == Counter({"delete_database": 1})  # here, once
         assert threads.current.thread_id == "live-1" and threads.current.status == "done"

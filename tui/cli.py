@@ -141,6 +141,7 @@ def demo(db: Path, no_open: bool) -> None:
         if not run(lambda: _is_demo_database(db)):
             fail(f"{db} exists and was not made by `retrace demo`; it is left untouched. "
                  "Pass --db with another path.")
+        click.echo(f"replacing {escape_control(str(db))} (made by an earlier `retrace demo`; its threads are lost)")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     runs = run(lambda: write_demo_database(db))

@@ -20,7 +20,7 @@ import click
 from engine.checkpoint.serde import jsonable
 from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.debug.attach import GraphLoadError, load_graph
-from engine.debug.inbox import approve_answer, waiting_threads
+from engine.debug.inbox import approve_answer, payload_summary, pending_interrupts, waiting_threads
 from engine.debug.source import open_source
 from engine.errors import EngineError
 from engine.pregel.runtime import StepCommitted, StepPlan
@@ -31,6 +31,9 @@ from tui.safe_text import escape_control
 EXIT_DONE, EXIT_FAILED, EXIT_WAITING = 0, 1, 3
 
 
+_EXAMPLES = {"--input": """--input '{"messages": [["human", "hi"]]}'""", "--resume": """--resume '{"type": "accept"}'"""}
+
+
 def _json_arg(text: str | None, option: str) -> Any:
     if text is None:
         return None
@@ -38,7 +41,22 @@ def _json_arg(text: str | None, option: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         fail(f"{option} is not valid JSON: {exc.msg} at column {exc.colno}; quote it for the shell, "
-             "e.g. --input '{\"messages\": [[\"human\", \"hi\"]]}'")
+             f"e.g. {_EXAMPLES[option]}")
+
+
+def _check_thread(ref: str, db: Path, thread: str, latest: Any, value: Any) -> None:
+    """Refuse, before anything runs, what cannot be meant: going on with (or answering) a thread
+    that does not exist or does not wait, or running another graph than the one that made it."""
+    ran_by = latest.metadata.get("graph") if latest is not None else None
+    if isinstance(ran_by, str) and ran_by != ref:
+        fail(f"thread {thread!r} was run by {ran_by}, not {ref}; pass {ran_by} (a thread belongs to its graph)")
+    if value is not None and not isinstance(value, Command):
+        return  # a new run's input
+    if latest is None:
+        fail(f"no thread {thread!r} in {db}: `retrace threads {db}` lists them; start one with --input")
+    if isinstance(value, Command) and not pending_interrupts(latest.pending_writes) and not latest.next:
+        fail(f"thread {thread!r} is not waiting for input: its run ended (`retrace inbox {db}` lists the "
+             "threads that wait)")
 
 
 def _shown(value: Any) -> str:
@@ -89,6 +107,7 @@ async def _run(ref: str, db: Path, thread: str, value: Any, one_step: bool, befo
             loop = bound.loop(config, hook=printer, interrupt_before=before)
         except ValueError as exc:
             fail(str(exc))
+        _check_thread(ref, db, thread, await saver.aget_tuple(config), value)
         try:
             async for mode, chunk in loop.run(value):
                 if mode == "__interrupt__":
@@ -159,14 +178,21 @@ def inbox_command(path: Path, as_json: bool) -> None:
     async def read() -> list:
         source = await open_source(path)
         try:
-            return await waiting_threads(source)
+            waiting = await waiting_threads(source)
+            graphs = []
+            for w in waiting:  # the graph that ran it: what `retrace run` needs to answer it
+                newest = await source.list_checkpoints(w.thread.thread_id, limit=1)
+                ref = newest[0].metadata.get("graph") if newest else None
+                graphs.append(ref if isinstance(ref, str) else None)
+            return list(zip(waiting, graphs))
         finally:
             await source.close()
 
     try:
-        waiting = asyncio.run(read())
+        found = asyncio.run(read())
     except EngineError as exc:
         fail(str(exc))
+    waiting = [w for w, _ in found]
     if as_json:
         data = [
             {"thread_id": w.thread.thread_id, "checkpoint_id": w.thread.latest_checkpoint_id, "kind": w.kind,
@@ -178,8 +204,14 @@ def inbox_command(path: Path, as_json: bool) -> None:
     if not waiting:
         click.echo("no thread is waiting")
         return
-    for w in waiting:
+    for w, ref in found:
         click.echo(escape_control(f"{w.thread.thread_id}  ({w.kind}, step {w.thread.latest_step})"))
         for item in w.interrupts:
-            click.echo(f"  {escape_control(item.node)}: {_shown(item.value)}")
+            what, why = payload_summary(item.value)
+            click.echo(escape_control(f"  {item.node}: {what}", limit=MAX_ERROR_CHARS))
+            if why:
+                click.echo(escape_control(f"    {why}", limit=MAX_ERROR_CHARS))
+        answer = approve_answer() if len(w.interrupts) == 1 else {i.interrupt_id: approve_answer() for i in w.interrupts}
+        command = _resume_command(ref or "MODULE:ATTR", path, w.thread.thread_id, answer if w.interrupts else None)
+        click.echo(f"  {'answer' if w.interrupts else 'go on'}: {command}")
     click.echo(f"{len(waiting)} thread(s) waiting")

@@ -141,11 +141,12 @@ def edit_answer_text(waiting: WaitingThread) -> str:
 
 
 class AnswerError(ValueError):
-    """An answer typed as JSON does not parse; ``line`` is where (1-based)."""
+    """An answer typed as JSON does not parse; ``line`` and ``column`` are where (1-based)."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
         super().__init__(message)
         self.line = line
+        self.column = column
 
 
 def parse_answer(text: str, what: str = "the answer") -> Any:
@@ -157,8 +158,10 @@ def parse_answer(text: str, what: str = "the answer") -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
+        # json's "Invalid control character at" means a string left open (a raw newline in it).
+        msg = exc.msg.removesuffix(" at").replace("Invalid control character", "a string is not closed (or has a raw control character)")
         raise AnswerError(
-            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}; "
+            f"{what} is not valid JSON: {msg} at line {exc.lineno}, column {exc.colno}; "
             "fix it, or press esc to cancel (nothing is written)",
-            exc.lineno,
+            exc.lineno, exc.colno,
         ) from None

@@ -33,6 +33,31 @@ def _asked(waiting: WaitingThread) -> str:
     return "\n".join(lines)
 
 
+class ConfirmDialog(Guarded, ModalScreen[bool]):
+    """``a``: approve what the thread asks, once more on purpose (it may not be undone)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,y", "confirm", "Approve", tooltip="Approve it and run on", priority=True, id="approve.confirm"),
+        Binding("escape,n", "cancel", "Cancel", tooltip="Close without answering", priority=True, id="approve.cancel"),
+    ]
+
+    def __init__(self, waiting: WaitingThread) -> None:
+        super().__init__()
+        self.waiting = waiting
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog", classes="dialog"):
+            yield Static("Approve?", classes="dialog-title")
+            yield Static(literal(_asked(self.waiting), keep_newlines=True), id="confirm-asked")
+            yield Static("enter or y: approve and run on · esc or n: cancel, nothing is written", classes="dialog-hint")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
 class ReasonDialog(Guarded, ModalScreen[Any]):
     """``x``: reject, with a reason (required). Dismissed with the reason, or ``NO_ANSWER``."""
 
@@ -103,7 +128,7 @@ class AnswerDialog(Guarded, ModalScreen[Any]):
             box.update(literal(f"Not sent: {exc}"))
             box.display = True
             if exc.line:
-                self.query_one("#answer-text", TextArea).move_cursor((exc.line - 1, 0))
+                self.query_one("#answer-text", TextArea).move_cursor((exc.line - 1, max(0, (exc.column or 1) - 1)))
             return
         self.dismiss(answer)
 

@@ -31,13 +31,18 @@ class NewRunDialog(Guarded, ModalScreen[tuple[str, str, Any] | None]):
         Binding("escape", "cancel", "Cancel", tooltip="Close without running", priority=True, id="run.cancel"),
     ]
 
-    def __init__(self, graphs: dict[str, CompiledStateGraph], taken: Iterable[str]) -> None:
+    def __init__(
+        self, graphs: dict[str, CompiledStateGraph], taken: Iterable[str], *, first: str | None = None,
+        breakpoints: dict[str, frozenset[str]] | None = None,
+    ) -> None:
         super().__init__()
         self.graphs = graphs
         self.taken = set(taken)
+        self.first = first if first in graphs else next(iter(graphs))
+        self.breakpoints = breakpoints or {}
 
     def compose(self) -> ComposeResult:
-        first = next(iter(self.graphs))
+        first = self.first
         with Vertical(id="new-run-dialog", classes="dialog"):
             yield Static("Start a new run", classes="dialog-title")
             with Horizontal(classes="dialog-row"):
@@ -46,10 +51,15 @@ class NewRunDialog(Guarded, ModalScreen[tuple[str, str, Any] | None]):
             with Horizontal(classes="dialog-row"):
                 yield Label("thread ")
                 yield Input(self._thread_for(first), id="run-thread")
+            yield Static(self._pauses(first), id="run-pauses")
             yield Label("input (JSON)")
             yield TextArea.code_editor(input_template(self.graphs[first].spec), language="json", id="run-input")
             yield Static(id="run-error")
             yield Static("ctrl+s: run · tab: next field · esc: cancel, nothing is written", classes="dialog-hint")
+
+    def _pauses(self, ref: str) -> str:
+        nodes = sorted(self.breakpoints.get(ref, ()))
+        return f"pauses before: {', '.join(nodes)} (b sets breakpoints)" if nodes else "no breakpoints (b sets them)"
 
     def _thread_for(self, ref: str) -> str:
         return suggest_thread_id(ref, self.taken)
@@ -62,6 +72,7 @@ class NewRunDialog(Guarded, ModalScreen[tuple[str, str, Any] | None]):
         ref = str(event.value)
         if ref in self.graphs:
             self.query_one("#run-thread", Input).value = self._thread_for(ref)
+            self.query_one("#run-pauses", Static).update(self._pauses(ref))
             self.query_one("#run-input", TextArea).text = input_template(self.graphs[ref].spec)
 
     def _error(self, text: str) -> None:

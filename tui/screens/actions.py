@@ -285,7 +285,6 @@ class DebuggerActions(DebuggerReads):
         elif message.interrupts:
             asked = "; ".join(payload_summary(i.value)[0] for i in message.interrupts)
             self.run_log([f"✋ waiting for input: {asked} (a approve · x reject · E edit)"])
-            self.notify(escape_control(asked), title="Waiting for input", timeout=5, markup=False)
         elif message.next and not self.stepping:
             self.run_log([f"⏸ paused before {', '.join(message.next)} (c goes on)"])
         else:
@@ -293,8 +292,8 @@ class DebuggerActions(DebuggerReads):
             self.run_log([done])
             self.notify(done, title="Run finished", timeout=3)
         self.select_after_reload(self._on_shown_thread(message.thread_id, message.last))
-        if self.stepping and message.error is None:
-            self.action_show_tab("diff")  # what the step did
+        if self.stepping and message.error is None and not message.interrupts:
+            self.action_show_tab("diff")  # what the step did (one that asked made no checkpoint)
 
     def run_log(self, lines: list[str], *, reset: bool = False) -> None:
         """Add ``lines`` to the run log under the history (it keeps the last few)."""

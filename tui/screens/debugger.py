@@ -26,7 +26,7 @@ from engine.debug.source import CheckpointSource
 from engine.debug.status import failed_after
 from tui.commands import ThreadCommands
 from tui.detail_text import metadata_text, writes_text
-from tui.dialogs.answer import AnswerDialog, ReasonDialog
+from tui.dialogs.answer import AnswerDialog, ConfirmDialog, ReasonDialog
 from tui.dialogs.breakpoints import BreakpointDialog
 from tui.dialogs.edit_state import EditStateDialog
 from tui.dialogs.new_run import NewRunDialog
@@ -123,7 +123,8 @@ class DebuggerScreen(Guarded, DebuggerInbox):
         """What ``?`` lists after the app's bindings: this screen's, its panes', the value viewer's."""
         parts = [("debugger", cls), ("threads pane", ThreadsTable), ("history pane", HistoryTable)]
         parts += [("state pane", StateTree), ("detail tabs", TextTab), ("value viewer", ValueViewer)]
-        parts += [("state editor", EditStateDialog), ("inbox", InboxList), ("reject", ReasonDialog)]
+        parts += [("state editor", EditStateDialog), ("inbox", InboxList), ("approve", ConfirmDialog)]
+        parts += [("reject", ReasonDialog)]
         parts += [("answer editor", AnswerDialog), ("new run", NewRunDialog), ("breakpoints", BreakpointDialog)]
         return [(where, bindings_of(part)) for where, part in parts]
 

@@ -27,7 +27,7 @@ from engine.debug.inbox import (
 from engine.debug.model import CheckpointSummary
 from engine.debug.source import file_id
 from engine.errors import CheckpointStoreError
-from tui.dialogs.answer import NO_ANSWER, AnswerDialog, ReasonDialog
+from tui.dialogs.answer import NO_ANSWER, AnswerDialog, ConfirmDialog, ReasonDialog
 from tui.dialogs.breakpoints import BreakpointDialog
 from tui.dialogs.new_run import NewRunDialog
 from tui.messages import InboxLoaded, RunFinished
@@ -105,6 +105,9 @@ class DebuggerInbox(DebuggerFind):
         """Reload (quietly, keeping the selection) when another process wrote to the file."""
         if self.running or self.reader.path is None:
             return  # a run of ours reloads after every step
+        if file_id(self.reader.path) != self.reader.file_id:
+            self.live_reload()  # deleted and made again: read the new file
+            return
         try:
             version = await (await self._ready()).data_version()
         except CheckpointStoreError:
@@ -155,8 +158,15 @@ class DebuggerInbox(DebuggerFind):
         return waiting, checkpoint
 
     def action_approve(self) -> None:
-        if (found := self._waiting_here()) is not None:
-            self._answer(*found, answers_for(found[0], approve_answer()), "Approved")
+        if (found := self._waiting_here()) is None:
+            return
+        waiting, checkpoint = found
+
+        def chosen(yes: bool | None) -> None:
+            if yes:
+                self._answer(waiting, checkpoint, answers_for(waiting, approve_answer()), "Approved")
+
+        self.app.push_screen(ConfirmDialog(waiting), chosen)
 
     def action_reject(self) -> None:
         if (found := self._waiting_here()) is None:
@@ -181,8 +191,10 @@ class DebuggerInbox(DebuggerFind):
         self.app.push_screen(AnswerDialog(waiting, edit_answer_text(waiting)), chosen)
 
     def _answer(self, waiting: WaitingThread, checkpoint: CheckpointSummary, resume: Any, verb: str) -> None:
+        asked = "; ".join(payload_summary(i.value)[0] for i in waiting.interrupts)
+        self.notify(escape_control(f"{verb} {asked}"), title=verb, timeout=4, markup=False)
         self.begin_run(
-            checkpoint.thread_id, f"{verb}: resuming {checkpoint.thread_id} from step {checkpoint.step}…",
+            checkpoint.thread_id, f"{verb} {asked}: resuming {checkpoint.thread_id} from step {checkpoint.step}…",
             lambda progress: self.session.answer(checkpoint, resume, on_step=progress),
         )
 
@@ -240,7 +252,10 @@ class DebuggerInbox(DebuggerFind):
             self.begin_run(thread_id, f"Starting {graph.name} on {thread_id}…",
                            lambda progress: self.session.start_run(graph, thread_id, value, on_step=progress))
 
-        self.app.push_screen(NewRunDialog(self.session.graphs, taken), chosen)
+        selected = self.selected()
+        graph = self.session.graph_for(selected) if selected is not None else None
+        first = (graph.graph_ref or graph.name) if graph is not None else None
+        self.app.push_screen(NewRunDialog(self.session.graphs, taken, first=first, breakpoints=self.session.breakpoints), chosen)
 
 
 def _stat_signature(path: Path) -> tuple[int, ...]:
