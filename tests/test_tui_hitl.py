@@ -212,6 +212,20 @@ async def test_a_new_run_from_the_dialog_waits_in_the_inbox(demo: Path, approval
         assert "✋ waiting for input: delete_database(name='production')" in run_log(app)
 
 
+async def test_the_new_run_dialog_starts_on_the_selected_thread_s_graph(demo: Path, approval_infra) -> None:
+    app = RetraceApp(demo, demo_graphs())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "approval-approved")
+        await press(pilot, "N")
+        dialog = app.screen
+        assert isinstance(dialog, NewRunDialog)
+        assert dialog.query_one("#run-graph", Select).value == "sample_graphs.approval:graph"
+        assert static_text(dialog.query_one("#run-pauses", Static)) == "no breakpoints (b sets them)"
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, NewRunDialog) and approval_infra.calls == Counter()
+
+
 async def test_b_sets_a_breakpoint_that_runs_from_the_debugger_stop_at(demo: Path, approval_infra) -> None:
     app = RetraceApp(demo, demo_graphs())
     async with app.run_test(size=SIZE) as pilot:

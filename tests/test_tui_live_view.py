@@ -121,3 +121,21 @@ async def test_reading_again_keeps_the_rows_where_the_person_scrolled(demo_db: P
         await press(pilot, "r")
         await settle(pilot)
         assert (threads.scroll_y, threads.cursor_row) == (scrolled, row)
+
+
+async def test_a_file_made_again_under_the_open_debugger_is_read_again(tmp_path: Path, demo_db: Path, live) -> None:
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_db, db)
+    app = RetraceApp(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        threads = app.screen.query_one(ThreadsTable)
+        assert "live-9" not in column(threads, 1)
+        fresh = tmp_path / "fresh.db"
+        assert await retrace_run(fresh, "live-9", "--input", json.dumps({"messages": [["human", "Clean up unused databases"]]})) == 3
+        for suffix in ("-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        fresh.replace(db)  # deleted and made again, as `retrace demo` does
+
+        await until(pilot, lambda: column(threads, 1) == ["live-9"] and "live-9" in app.screen.inbox)
+        assert list(app.screen.inbox) == ["live-9"] and app.failures == []
