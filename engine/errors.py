@@ -39,8 +39,17 @@ class GraphValidationError(EngineError, ValueError):
         super().__init__(f"the graph is not valid ({len(self.problems)} problem(s)):\n{listing}")
 
 
-class UnknownNodeError(EngineError):
-    """A conditional edge routed to a node the graph does not have."""
+class UnknownNodeError(InvalidUpdateError):
+    """A name that is not a node: a router's or a ``goto``'s destination, or ``as_node``. An
+    :class:`InvalidUpdateError`, as LangGraph raises for an unknown ``as_node``."""
+
+
+class UnknownRouteError(UnknownNodeError, KeyError):
+    """A router returned a value its ``path_map`` dict has no key for; also a ``KeyError``, as
+    LangGraph raises there."""
+
+    def __str__(self) -> str:  # KeyError would show the message quoted
+        return str(self.args[0]) if self.args else ""
 
 
 class EmptyInputError(EngineError):

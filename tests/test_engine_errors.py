@@ -75,15 +75,37 @@ def test_node_returning_a_non_dict_is_an_invalid_update(returned):
         graph.invoke({"n": 0, "log": []})
 
 
-def test_node_returning_an_unknown_key_is_an_invalid_update():
-    graph = single_node(lambda s: {"n": 1, "typo": 2}).compile()
+def test_a_key_a_node_returns_that_the_state_lacks_is_dropped_and_the_step_says_so():
+    # LangGraph 1.2.22 drops it silently; retrace drops it too and records why on the step.
+    graph = single_node(lambda s: {"n": 1, "typo": 2}).compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t"}}
+
+    assert graph.invoke({"n": 0, "log": []}, config) == {"n": 1, "log": []}
+
+    step = graph.get_state(config)
+    assert step.metadata["warnings"] == ["node 'node' returned key 'typo', not in the state: dropped"]
+    assert step.metadata["writes"] == {"node": ["n"]}
+
+
+def test_an_edit_with_a_key_the_state_lacks_is_refused():
+    graph = single_node(lambda s: {"n": 1}).compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"n": 0, "log": []}, config)
 
     with pytest.raises(InvalidUpdateError) as caught:
-        graph.invoke({"n": 0, "log": []})
+        graph.update_state(config, {"typo": 2})
 
     message = str(caught.value)
-    assert "'node'" in message and "'typo'" in message and "LogState" in message
+    assert "'typo'" in message and "LogState" in message
     assert "'n'" in message and "'log'" in message  # the keys it could have used
+
+
+def test_errors_keep_langgraph_s_hierarchy():
+    from engine.errors import UnknownNodeError, UnknownRouteError
+
+    assert issubclass(UnknownNodeError, InvalidUpdateError)  # an unknown as_node
+    assert issubclass(UnknownRouteError, KeyError) and issubclass(UnknownRouteError, InvalidUpdateError)
+    assert str(UnknownRouteError("the router returned 'k'")) == "the router returned 'k'"  # not quoted
 
 
 # --- recursion limit ---------------------------------------------------------------------------
@@ -288,3 +310,11 @@ async def test_resume_with_nothing_to_resume_raises_empty_input_error(saver):
         await graph.ainvoke(None, cfg("never-ran"))
     with pytest.raises(ValueError, match="thread_id"):
         await graph.ainvoke({"n": 0, "log": []}, {})
+
+
+def test_a_router_value_missing_from_its_path_map_can_be_caught_as_a_key_error():
+    builder = StateGraph(LogState).add_node("a", lambda s: {"n": 1}).add_node("b", lambda s: {})
+    builder.add_edge(START, "a").add_conditional_edges("a", lambda s: "k", {"j": "b"})
+
+    with pytest.raises(KeyError, match="returned 'k', which is not one of its destinations"):
+        builder.compile().invoke({"n": 0, "log": []})

@@ -175,7 +175,9 @@ async def test_second_invoke_on_a_thread_continues_it(sqlite_saver):
 async def test_astream_yields_values_after_each_step_and_updates_per_node():
     graph = two_steps({"a": 0, "b": 0}).compile()
 
-    values = [chunk async for chunk in graph.astream({"topic": "t", "log": []})]
+    values = [chunk async for chunk in graph.astream({"topic": "t", "log": []}, stream_mode="values")]
+    updates = [chunk async for chunk in graph.astream({"topic": "t", "log": []})]  # the default, as LangGraph
+    assert updates == [{"a": {"log": ["a"]}}, {"b": {"log": ["b"]}}]
     both = [chunk async for chunk in graph.astream({"topic": "t", "log": []}, stream_mode=["updates", "values"])]
 
     assert [v["log"] for v in values] == [[], ["a"], ["a", "b"]]

@@ -246,7 +246,7 @@ def test_history_filter_keeps_matching_metadata() -> None:
 def test_values_stream_skips_steps_that_wrote_no_state_key() -> None:
     builder = StateGraph(LogState).add_node("quiet", lambda s: None).add_node("loud", lambda s: {"log": ["x"]})
     builder.add_edge(START, "quiet").add_edge("quiet", "loud").add_edge("loud", END)
-    chunks = list(builder.compile().stream({"log": ["in"]}))
+    chunks = list(builder.compile().stream({"log": ["in"]}, stream_mode="values"))
     assert chunks == [{"log": ["in"]}, {"log": ["in", "x"]}]
 
 

@@ -249,3 +249,23 @@ async def test_b_sets_a_breakpoint_that_runs_from_the_debugger_stop_at(demo: Pat
         await settle(pilot)
         assert approval_infra.calls == Counter({"list_databases": 1})
         assert app.screen.inbox["approval-1"].kind == "breakpoint"  # stopped before tools again
+
+
+async def test_the_checkpoint_header_shows_a_step_s_warnings(tmp_path: Path) -> None:
+    from typing import TypedDict
+
+    from engine.checkpoint.sqlite import AsyncSqliteSaver
+    from engine.graph import START, StateGraph
+
+    class One(TypedDict, total=False):
+        n: int
+
+    path = tmp_path / "w.db"
+    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        graph = StateGraph(One).add_node("a", lambda s: {"n": 1, "typo": 2}).add_edge(START, "a").compile(checkpointer=saver)
+        await graph.ainvoke({"n": 0}, {"configurable": {"thread_id": "w"}})
+    app = RetraceApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        header, _ = state_of(app)
+        assert "⚠ node 'a' returned key 'typo', not in the state: dropped" in header

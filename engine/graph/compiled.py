@@ -121,13 +121,14 @@ class CompiledStateGraph:
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, *,
-        stream_mode: StreamMode | list[StreamMode] = "values",
+        stream_mode: StreamMode | list[StreamMode] = "updates",
         interrupt_before: Any = None, interrupt_after: Any = None,
     ) -> AsyncIterator[Any]:
         """Run the graph, yielding as it goes.
 
-        ``stream_mode="values"`` yields the whole state after every super-step (the input's
-        first); ``"updates"`` yields ``{node: update}`` for each task. A list of modes yields
+        ``stream_mode="updates"`` (the default, as in LangGraph) yields ``{node: update}`` for
+        each task; ``"values"`` yields the whole state after every super-step (the input's
+        first; a resume's or replay's first is the state it starts from). A list of modes yields
         ``(mode, chunk)`` pairs. Errors: see :meth:`SuperStepLoop.run`.
         """
         modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
@@ -177,7 +178,7 @@ class CompiledStateGraph:
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, *,
-        stream_mode: StreamMode | list[StreamMode] = "values", **breakpoints: Any,
+        stream_mode: StreamMode | list[StreamMode] = "updates", **breakpoints: Any,
     ) -> Iterator[Any]:
         """Sync form of :meth:`astream`: yields each chunk as its super-step finishes."""
         return iterate_sync(self.astream(input, config, stream_mode=stream_mode, **breakpoints))

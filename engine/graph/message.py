@@ -4,9 +4,9 @@
 # hints with ``typing.get_type_hints`` without seeing this module's names.
 from typing import Annotated, TypedDict
 
-from engine.messages import AnyMessage, add_messages
+from engine.messages import REMOVE_ALL_MESSAGES, AnyMessage, RemoveMessage, add_messages
 
-__all__ = ["MessagesState", "add_messages"]
+__all__ = ["REMOVE_ALL_MESSAGES", "MessagesState", "RemoveMessage", "add_messages"]
 
 
 class MessagesState(TypedDict):

@@ -32,6 +32,8 @@ class Task:
     open_answer: Any = None
     """An answer given when nothing was pending (:class:`engine.types.OpenAnswer`), shared by
     the step's tasks: the first unanswered ``interrupt()`` takes it."""
+    warnings: list[str] = field(default_factory=list)
+    """What the task did that LangGraph lets pass but is likely a mistake (recorded on the step)."""
 
     @property
     def path(self) -> tuple[str, ...]:

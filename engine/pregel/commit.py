@@ -31,7 +31,8 @@ def step_metadata(
     graph_ref: str | None = None,
 ) -> dict[str, Any]:
     """A checkpoint's metadata: ``{"source", "step", "parents", "writes": {node: [key, ...]},
-    "task_ids": [...], "edited_as"?: node, "graph"?: "module:attr"}``."""
+    "task_ids": [...], "warnings"?: [str, ...], "edited_as"?: node, "graph"?: "module:attr"}``
+    (``warnings``: what the step's tasks did that LangGraph lets pass, e.g. a dropped key)."""
     metadata: dict[str, Any] = {
         "source": source,
         "step": step,
@@ -39,6 +40,8 @@ def step_metadata(
         "writes": {t.name: spec.keys_written(t) for t in tasks},
         "task_ids": [t.id for t in tasks],
     }
+    if warnings := [w for t in tasks for w in t.warnings]:
+        metadata["warnings"] = warnings
     if edited_as is not None:
         metadata["edited_as"] = edited_as
     if graph_ref is not None:

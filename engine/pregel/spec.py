@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
 from engine.constants import BRANCH_PREFIX, END, JOIN_PREFIX, START
-from engine.errors import InvalidUpdateError, UnknownNodeError
+from engine.errors import InvalidUpdateError, UnknownNodeError, UnknownRouteError
 from engine.pregel.algo import Task
 from engine.pregel.nodes import Branch, NodeSpec, call_arguments
 from engine.pregel.schema import StateField, build_state, state_to_dict
@@ -144,12 +144,14 @@ class GraphSpec:
     def keys_written(self, task: Task) -> list[str]:
         return sorted({c for c, _ in task.writes if c in self.fields})
 
-    def update_writes(self, name: str, result: Any) -> list[tuple[str, Any]]:
-        """A node's return value as writes.
+    def update_writes(self, name: str, result: Any, *, dropped: list[str] | None = None) -> list[tuple[str, Any]]:
+        """A node's return value as writes. Keys the state does not have are dropped and named
+        in ``dropped`` when it is given (a node's return, as LangGraph drops them), else refused
+        (an edit, a resume's update).
 
         Raises:
-            InvalidUpdateError: ``result`` is not a dict (or dataclass / model), or has keys the
-                state does not have.
+            InvalidUpdateError: ``result`` is not a dict (or dataclass / model), or (without
+                ``dropped``) has keys the state does not have.
         """
         if result is None:
             return []
@@ -163,6 +165,9 @@ class GraphSpec:
                 "state keys to update, or None"
             ) from None
         unknown = [k for k in update if k not in self.fields]
+        if unknown and dropped is not None:
+            dropped += map(str, unknown)
+            return [(k, v) for k, v in update.items() if k in self.fields]
         if unknown:
             raise InvalidUpdateError(
                 f"node {name!r} returned key(s) {unknown} that are not in the state schema "
@@ -193,7 +198,9 @@ class GraphSpec:
             if isinstance(result, Command):
                 goto = [(f"{BRANCH_PREFIX}{d}", None) for d in self._goto(task.name, result)]
                 result = result.update
-            writes = self.update_writes(task.name, result)
+            dropped: list[str] = []
+            writes = self.update_writes(task.name, result, dropped=dropped)
+            task.warnings = [f"node {task.name!r} returned key {k!r}, not in the state: dropped" for k in dropped]
             return writes + goto + await self.edge_writes(task.name, writes, channels, config)
         finally:
             CURRENT_TASK.reset(token)
@@ -247,7 +254,7 @@ class GraphSpec:
         for item in results:
             if branch.path_map is not None:
                 if item not in branch.path_map:
-                    raise UnknownNodeError(
+                    raise UnknownRouteError(
                         f"the router of {branch.source!r} returned {item!r}, which is not one of "
                         f"its destinations {sorted(map(str, branch.path_map))}"
                     )

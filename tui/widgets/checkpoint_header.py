@@ -76,6 +76,10 @@ class CheckpointHeader(Guarded, Static):
             field("ran", nodes)
         text.append("  →  ")
         field("next", ", ".join(checkpoint.next) or "nothing (the run ended here)")
+        warnings = checkpoint.metadata.get("warnings")
+        for warning in warnings[:5] if isinstance(warnings, list) else ():
+            text.append("\n")
+            text.append_text(literal(f"⚠ {warning}", style=error, limit=300))
         if thread.status == "error" and thread.error:
             text.append("\n")
             kind, message, where = describe_error(thread.error)
