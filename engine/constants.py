@@ -34,6 +34,13 @@ which a paused run's result lists them (as in LangGraph)."""
 RESUME = "__resume__"
 """Pending-write channel of the resume values a task has been given, in the order it asked."""
 
+TASKS = "__pregel_tasks"
+"""Write channel of a task's ``Send``s: each becomes a task of the next super-step (kept in the
+checkpoint's ``pending_sends`` as ``{"node", "arg"}``, in the order they were sent)."""
+
+PUSH, PULL = "__pregel_push", "__pregel_pull"
+"""First element of a task's path: pushed by a ``Send`` or pulled by its triggers (LangGraph's)."""
+
 INPUT_TASK = "__input__"
 """The pseudo-task whose writes are a resume command's ``update``: applied before the step runs."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -100,6 +99,17 @@ def interrupt(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class Send:
+    """Run ``node`` in the next super-step with ``arg`` as its input (not the graph's state), as
+    LangGraph's ``Send``: return a list of them from a conditional edge's router (or in
+    ``Command(goto=[...])``) to fan out; each is a task of its own, and their writes are applied
+    in the order they were sent."""
+
+    node: str
+    arg: Any
+
+
+@dataclass(frozen=True)
 class Command(Generic[N]):
     """What to do next, as LangGraph's ``Command``.
 
@@ -107,18 +117,19 @@ class Command(Generic[N]):
     pending, or ``{interrupt_id: value, ...}`` for several); ``update`` (a dict of state keys)
     is applied before the interrupted step runs again.
 
-    Returned from a node: ``update`` is the node's state update and ``goto`` (a node name or a
-    list of them) runs those nodes next, besides the node's static edges. ``Command[Literal["a",
+    Returned from a node: ``update`` is the node's state update and ``goto`` (a node name, a
+    :class:`Send`, or a list of them) runs those next, besides the node's static edges. ``Command[Literal["a",
     "b"]]`` as a node's return annotation declares where it can go (used for validation and for
     drawing the graph).
     """
 
     update: Any = None
     resume: Any = None
-    goto: str | Sequence[str] = ()
+    goto: Any = ()
 
-    def goto_nodes(self) -> list[str]:
-        return [self.goto] if isinstance(self.goto, str) else list(self.goto)
+    def goto_nodes(self) -> list[Any]:
+        """``goto`` as a list: node names and ``Send``s."""
+        return [self.goto] if isinstance(self.goto, str | Send) else list(self.goto)
 
 
 class PregelTask(NamedTuple):

@@ -9,7 +9,7 @@ from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.errors import EngineError
 from engine.pregel.runtime import DEFAULT_ENV, RunEnv
 from engine.types import Command
-from sample_graphs import approval, calculator_agent, chat, parallel_search
+from sample_graphs import approval, calculator_agent, chat, map_reduce, parallel_search
 
 DEMO_MARKER = ("created_by", "retrace demo")
 """``retrace_meta`` row that marks a database ``retrace demo`` may replace."""
@@ -31,6 +31,7 @@ SAMPLE_GRAPHS = {
     "calculator_agent": "sample_graphs.calculator_agent:graph",
     "chat": "sample_graphs.chat:graph",
     "approval": "sample_graphs.approval:graph",
+    "map_reduce": "sample_graphs.map_reduce:graph",
 }
 """Graph name -> ``module:attr`` of each sample graph (what the demo records, and attaches)."""
 
@@ -60,8 +61,9 @@ async def write_demo_database(path: str | Path, env: RunEnv = DEFAULT_ENV) -> li
             else:
                 runs.append(DemoRun(thread_id, graph_name, "interrupted" if "__interrupt__" in out else "done"))
 
-        # First, so the threads above them keep their places; each approval thread on its own
-        # pretend infrastructure, as separate deployments.
+        # Newer sample graphs first, so the threads above them keep their places.
+        await run(map_reduce.graph, "map_reduce", "map-reduce", map_reduce.TOPICS)
+        # Each approval thread on its own pretend infrastructure, as separate deployments.
         await run(approval.make_graph(approval.Infrastructure()), "approval", "approval-waiting",
                   approval.QUESTION)
         await run(approval.make_graph(approval.Infrastructure()), "approval", "approval-approved",

@@ -64,3 +64,17 @@ def test_buggy_parallel_search_is_rejected() -> None:
     for key in ("results", "total_score", "search_count"):
         assert repr(key) in message
     assert "'doc_search'" in message and "'web_search'" in message and "Annotated" in message
+
+
+def test_map_reduce_sends_a_task_per_topic_and_keeps_their_order() -> None:
+    from engine.checkpoint.memory import InMemorySaver
+    from sample_graphs import map_reduce
+
+    graph = map_reduce.graph.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "m"}}
+    out = graph.invoke(map_reduce.TOPICS, config)
+
+    assert out["summaries"] == ["checkpoint storage: 2 words", "reducers: 1 word", "super-step semantics: 2 words"]
+    assert out["report"].startswith("3 topics summarised")
+    fan_out = next(s for s in graph.get_state_history(config) if s.next == ("summarize",) * 3)
+    assert [t.path[0] for t in fan_out.tasks] == ["__pregel_push"] * 3

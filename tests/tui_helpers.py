@@ -35,6 +35,7 @@ DEMO_ORDER = [  # most recently updated first, as the demo writes them
     "approval-rejected",
     "approval-approved",
     "approval-waiting",
+    "map-reduce",
 ]
 
 

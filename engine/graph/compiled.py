@@ -196,7 +196,7 @@ class CompiledStateGraph:
         step = int(saved.metadata.get("step", -1))
         channels = self.spec.restored_channels(cp.channel_values)
         planned = prepare_next_tasks(
-            cp.id, step + 1, channels, cp.channel_versions, cp.versions_seen, self.spec.triggers
+            cp.id, step + 1, channels, cp.channel_versions, cp.versions_seen, self.spec.triggers, cp.pending_sends
         )
         outcomes = task_outcomes(saved.pending_writes)
         finished = {i: o for i, o in outcomes.items() if o.finished}

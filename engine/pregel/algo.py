@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.channels import MISSING, BaseChannel, EphemeralValue
+from engine.constants import PULL, PUSH, TASKS
 from engine.errors import InvalidUpdateError
 
 _TASK_NAMESPACE = uuid.UUID("5d2c8f0e-6f1b-4a8e-9a43-3c8f5e2b7d10")
@@ -34,10 +35,16 @@ class Task:
     the step's tasks: the first unanswered ``interrupt()`` takes it."""
     warnings: list[str] = field(default_factory=list)
     """What the task did that LangGraph lets pass but is likely a mistake (recorded on the step)."""
+    send: dict[str, Any] | None = None
+    """A pushed task's ``{"node", "arg"}`` (its input); None for a task its triggers pulled."""
+    index: int = -1
+    """A pushed task's place among the step's sends."""
 
     @property
-    def path(self) -> tuple[str, ...]:
-        return (self.name,)
+    def path(self) -> tuple[Any, ...]:
+        """``("__pregel_pull", node)`` or ``("__pregel_push", index)``, as LangGraph's: writes are
+        applied in path order, pulled tasks by node name, then pushed ones in the order sent."""
+        return (PUSH, self.index) if self.send is not None else (PULL, self.name)
 
 
 def next_version(current: str | None, checkpoint_id: str) -> str:
@@ -76,9 +83,12 @@ def prepare_next_tasks(
     versions: Mapping[str, str],
     versions_seen: Mapping[str, Mapping[str, str]],
     triggers: Mapping[str, Sequence[str]],
+    sends: Sequence[Any] = (),
 ) -> list[Task]:
     """The tasks of super-step ``step``: every node with a trigger channel that has a value and a
-    version newer than the one the node last ran on. Sorted by task path (the node name)."""
+    version newer than the one the node last ran on, sorted by name; then one task per pending
+    ``Send`` (``{"node", "arg"}``), in the order sent, each with an id of its own. A send to a
+    node the graph lacks (a foreign or edited checkpoint) is skipped."""
     tasks = []
     for name in sorted(triggers):
         seen = versions_seen.get(name, {})
@@ -89,7 +99,16 @@ def prepare_next_tasks(
         )
         if fired:
             tasks.append(Task(task_id(checkpoint_id, step, name), name, fired))
+    for index, send in enumerate(sends):
+        node = send.get("node") if isinstance(send, dict) else None
+        if isinstance(node, str) and node in triggers:
+            tasks.append(Task(task_id(checkpoint_id, step, f"{PUSH}:{index}:{node}"), node, (), send=send, index=index))
     return tasks
+
+
+def sends_of(tasks: Sequence[Task]) -> list[dict[str, Any]]:
+    """The ``Send``s the step's tasks made, in path order: the next step's pushed tasks."""
+    return [value for task in sorted(tasks, key=lambda t: t.path) for channel, value in task.writes if channel == TASKS]
 
 
 def apply_writes(
@@ -127,6 +146,8 @@ def apply_writes(
     writers: dict[str, list[str]] = {}
     for task in ordered:
         for channel, value in task.writes:
+            if channel == TASKS:
+                continue  # a Send: a task of the next step (see sends_of), not a value
             if channel not in channels:
                 raise InvalidUpdateError(
                     f"node {task.name!r} wrote to {channel!r}, which is not a key of the state"

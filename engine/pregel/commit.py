@@ -37,7 +37,7 @@ def step_metadata(
         "source": source,
         "step": step,
         "parents": {},
-        "writes": {t.name: spec.keys_written(t) for t in tasks},
+        "writes": _writes_by_node(spec, tasks),
         "task_ids": [t.id for t in tasks],
     }
     if warnings := [w for t in tasks for w in t.warnings]:
@@ -47,6 +47,14 @@ def step_metadata(
     if graph_ref is not None:
         metadata["graph"] = graph_ref
     return metadata
+
+
+def _writes_by_node(spec: GraphSpec, tasks: Sequence[Task]) -> dict[str, list[str]]:
+    """Node -> the state keys it wrote (several pushed tasks of one node: all their keys)."""
+    writes: dict[str, set[str]] = {}
+    for task in tasks:
+        writes.setdefault(task.name, set()).update(spec.keys_written(task))
+    return {name: sorted(keys) for name, keys in writes.items()}
 
 
 class Committer:
@@ -72,6 +80,7 @@ class Committer:
         changed: set[str],
         next_nodes: tuple[str, ...],
         edited_as: str | None = None,
+        sends: Sequence[Any] = (),
     ) -> RunnableConfig | None:
         """Save one checkpoint on top of ``parent``; return its config (None without a saver).
 
@@ -94,6 +103,7 @@ class Committer:
                 channel_values=checkpoint_values(channels),
                 channel_versions=dict(versions),
                 versions_seen=copy.deepcopy(versions_seen),
+                pending_sends=list(sends),
             ),
             metadata=step_metadata(
                 self.spec, source, step, tasks, edited_as=edited_as, graph_ref=self.graph_ref

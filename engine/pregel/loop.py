@@ -35,6 +35,7 @@ from engine.pregel.algo import (
     checkpoint_values,
     next_version,
     prepare_next_tasks,
+    sends_of,
     task_id,
 )
 from engine.pregel.commit import Committer
@@ -99,6 +100,8 @@ class SuperStepLoop:
         self.checkpoint_id = ""
         self.step = -1
         self.pending_writes: list[PendingWrite] = []
+        self.sends: list[Any] = []
+        """The checkpoint's pending ``Send``s: the pushed tasks of the next step."""
         self.metadata: dict[str, Any] = {}
         self.replaying = False
         """The config named a checkpoint and the input is None: a replay (a fork), or a run on
@@ -131,6 +134,7 @@ class SuperStepLoop:
         self.step = int(saved.metadata.get("step", -1))
         self.parent_config = saved.config
         self.checkpoint_id = saved.checkpoint.id
+        self.sends = list(saved.checkpoint.pending_sends or [])
         self.metadata = saved.metadata
         # An explicit checkpoint_id with no Command is a replay (a fork): every step after that
         # checkpoint runs again, as in LangGraph. The writes saved against it come from the run
@@ -145,7 +149,7 @@ class SuperStepLoop:
         if checkpoint_id == self.replay_from:
             key = f"{checkpoint_id}|replay:{self._replay_salt}"
         return prepare_next_tasks(
-            key, self.step + 1, self.channels, self.versions, self.versions_seen, self.spec.triggers
+            key, self.step + 1, self.channels, self.versions, self.versions_seen, self.spec.triggers, self.sends
         )
 
     def _at(self) -> RunnableConfig:
@@ -164,6 +168,7 @@ class SuperStepLoop:
             parent, checkpoint_id=self.checkpoint_id, source=source, step=self.step, tasks=tasks,
             channels=self.channels, versions=self.versions, versions_seen=self.versions_seen,
             changed=changed, next_nodes=tuple(t.name for t in next_tasks), edited_as=edited_as,
+            sends=self.sends,
         )
         if saved is not None:
             self.parent_config = saved
@@ -218,6 +223,7 @@ class SuperStepLoop:
                     checkpoint_id=new_id,
                 )
             self.step = self.step + 1 if loaded else -1
+            self.sends = []  # sends pending from a run that failed are discarded with its tasks
             self.channels[START].update([input])
             self.versions[START] = next_version(self.versions.get(START), new_id)
             self.checkpoint_id = new_id
@@ -280,6 +286,7 @@ class SuperStepLoop:
                 await self.committer.fail(self._at(), exc, writes_of_tasks([*([early] if early else []), *tasks]))
                 raise
             self.checkpoint_id = new_id
+            self.sends = sends_of(tasks)
             next_tasks = await self._commit("loop", [*([early] if early else []), *tasks], changed)
             self.pending_writes = []
             for task in tasks:
@@ -402,6 +409,7 @@ class SuperStepLoop:
         )
         self.step += 1
         self.checkpoint_id = new_id
+        self.sends = sends_of([task])  # the pending pushes are superseded, as the pulled tasks
         await self._commit("update", [task], changed, edited_as=node)
         assert self.parent_config is not None
         return self.parent_config

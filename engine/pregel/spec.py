@@ -17,12 +17,12 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
-from engine.constants import BRANCH_PREFIX, END, JOIN_PREFIX, START
+from engine.constants import BRANCH_PREFIX, END, JOIN_PREFIX, START, TASKS
 from engine.errors import InvalidUpdateError, UnknownNodeError, UnknownRouteError
 from engine.pregel.algo import Task
 from engine.pregel.nodes import Branch, NodeSpec, call_arguments
 from engine.pregel.schema import StateField, build_state, state_to_dict
-from engine.types import CURRENT_TASK, Command, TaskResume
+from engine.types import CURRENT_TASK, Command, Send, TaskResume
 
 
 def join_channel(starts: tuple[str, ...], end: str) -> str:
@@ -189,14 +189,15 @@ class GraphSpec:
             writes = [(k, v) for k, v in update.items() if k in self.fields]
             return writes + await self.edge_writes(task.name, writes, channels, config)
         node = self.nodes[task.name]
-        state = build_state(self.state_schema, self.state_values(channels))
+        # A pushed task gets its Send's argument as its input, as in LangGraph.
+        state = task.send["arg"] if task.send is not None else build_state(self.state_schema, self.state_values(channels))
         # The node's routers run in its context too: an interrupt() there pauses the node's
         # task, which runs again (node and routers) on resume, as in LangGraph.
         token = CURRENT_TASK.set(TaskResume(task.id, task.resume, open_answer=task.open_answer))
         try:
             result = await call(node.fn, call_arguments(node.config_arg, state, config))
             if isinstance(result, Command):
-                goto = [(f"{BRANCH_PREFIX}{d}", None) for d in self._goto(task.name, result)]
+                goto = [w for item in result.goto_nodes() for w in self._route(item, f"node {task.name!r} returned Command(goto={{!r}})")]
                 result = result.update
             dropped: list[str] = []
             writes = self.update_writes(task.name, result, dropped=dropped)
@@ -204,24 +205,6 @@ class GraphSpec:
             return writes + goto + await self.edge_writes(task.name, writes, channels, config)
         finally:
             CURRENT_TASK.reset(token)
-
-    def _goto(self, name: str, command: Command) -> list[str]:
-        destinations = []
-        for item in command.goto_nodes():
-            if not isinstance(item, str):
-                raise InvalidUpdateError(
-                    f"node {name!r} returned Command(goto={item!r}); goto takes node names "
-                    "(Send is not supported yet)"
-                )
-            if item == END:
-                continue
-            if item not in self.nodes:
-                raise UnknownNodeError(
-                    f"node {name!r} returned Command(goto={item!r}), which is not a node "
-                    f"(nodes: {sorted(self.nodes)}, or END)"
-                )
-            destinations.append(item)
-        return destinations
 
     async def edge_writes(
         self,
@@ -245,26 +228,37 @@ class GraphSpec:
             state = build_state(self.state_schema, self.state_values(fresh))
             for branch in branches:
                 result = await call(branch.router, call_arguments(branch.config_arg, state, config))
-                edges += [(f"{BRANCH_PREFIX}{d}", None) for d in self._destinations(branch, result)]
+                edges += self._destinations(branch, result)
         return edges
 
-    def _destinations(self, branch: Branch, result: Any) -> list[str]:
+    def _destinations(self, branch: Branch, result: Any) -> list[tuple[str, Any]]:
+        """A router's result as writes: a trigger per node, a ``TASKS`` write per ``Send``."""
         results = list(result) if isinstance(result, list | tuple) else [result]
-        destinations = []
+        writes = []
         for item in results:
-            if branch.path_map is not None:
+            if branch.path_map is not None and not isinstance(item, Send):
                 if item not in branch.path_map:
                     raise UnknownRouteError(
                         f"the router of {branch.source!r} returned {item!r}, which is not one of "
                         f"its destinations {sorted(map(str, branch.path_map))}"
                     )
                 item = branch.path_map[item]
-            if item == END:
-                continue
-            if item not in self.nodes:
-                raise UnknownNodeError(
-                    f"the router of {branch.source!r} returned {item!r}, which is not a node "
-                    f"(nodes: {sorted(self.nodes)}, or END)"
-                )
-            destinations.append(item)
-        return destinations
+            writes += self._route(item, f"the router of {branch.source!r} returned {{!r}}")
+        return writes
+
+    def _route(self, item: Any, said: str) -> list[tuple[str, Any]]:
+        """One destination (a node name, ``END`` or a ``Send``) as writes; ``said`` words the
+        error, ``{!r}`` standing for the destination.
+
+        Raises:
+            UnknownNodeError: it names no node of the graph.
+        """
+        if isinstance(item, Send):
+            if item.node not in self.nodes:
+                raise UnknownNodeError(f"{said.format(item)}: it sends to {item.node!r}, which is not a node (nodes: {sorted(self.nodes)})")
+            return [(TASKS, {"node": item.node, "arg": item.arg})]
+        if item == END:
+            return []
+        if not isinstance(item, str) or item not in self.nodes:
+            raise UnknownNodeError(f"{said.format(item)}, which is not a node (nodes: {sorted(self.nodes)}, or END)")
+        return [(f"{BRANCH_PREFIX}{item}", None)]
