@@ -44,8 +44,13 @@ PUSH, PULL = "__pregel_push", "__pregel_pull"
 INPUT_TASK = "__input__"
 """The pseudo-task whose writes are a resume command's ``update``: applied before the step runs."""
 
+SENT = "__sent__"
+"""Pending-write channel of a pushed task's input (its ``Send``'s argument), so a step's record
+says what each pushed task was given."""
+
 ERROR_IDX = -1
 INTERRUPT_IDX = -3
 RESUME_IDX = -4
+SENT_IDX = -5
 """Pending-write indices of a task's bookkeeping rows, below every real write (index >= 0), so
 a row at index >= 0 always means the task finished."""

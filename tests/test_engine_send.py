@@ -112,3 +112,19 @@ def test_a_send_to_an_unknown_node_names_it(saver) -> None:
     b.add_conditional_edges("plan", lambda s: [Send("ghost", {})])
     with pytest.raises(UnknownNodeError, match="sends to 'ghost', which is not a node"):
         b.compile(checkpointer=saver).invoke({"topics": []}, cfg())
+
+
+async def test_each_pushed_task_s_record_says_what_it_was_sent(sqlite_saver) -> None:
+    from engine.pregel.pending import task_outcomes
+
+    calls: dict[str, int] = {}
+    graph = map_reduce(calls).compile(checkpointer=sqlite_saver)
+    await graph.ainvoke({"topics": ["a", "b"]}, cfg())
+    fan_out = [s async for s in graph.aget_state_history(cfg()) if s.metadata["step"] == 1][0]
+
+    writes = await sqlite_saver.reader.get_pending_writes("t", fan_out.config["configurable"]["checkpoint_id"])
+
+    outcomes = task_outcomes(writes).values()
+    assert sorted((o.pushed, o.sent["topic"], o.writes[0]) for o in outcomes) == [
+        (True, "a", ("summaries", ["sum:a"])), (True, "b", ("summaries", ["sum:b"])),
+    ]

@@ -32,6 +32,8 @@ from engine.constants import (
     NO_WRITES,
     RESUME,
     RESUME_IDX,
+    SENT,
+    SENT_IDX,
 )
 from engine.pregel.algo import Task
 
@@ -56,8 +58,11 @@ def error_write(task: Task, exc: BaseException) -> PendingWrite:
 
 
 def bookkeeping_writes(task: Task) -> list[PendingWrite]:
-    """A task's interrupt and resume rows (none if it never paused)."""
+    """A task's input row (a pushed task's ``Send`` argument), and its interrupt and resume
+    rows (none if it never paused)."""
     rows = []
+    if task.send is not None:
+        rows.append(PendingWrite(task.id, task.name, SENT, task.send.get("arg"), SENT_IDX))
     if task.interrupts:
         rows.append(PendingWrite(task.id, task.name, INTERRUPT, list(task.interrupts), INTERRUPT_IDX))
     if task.resume:
@@ -109,6 +114,8 @@ class TaskOutcome:
         error: the stored error of its last failed attempt, or None.
         interrupts: what it paused for last (``({"id", "value"}, ...)``), answered or not.
         resume: the answers it was given, in order.
+        sent, pushed: a pushed task's input (its ``Send``'s argument); ``pushed`` is False for a
+            task its triggers pulled.
     """
 
     task_id: str
@@ -119,6 +126,8 @@ class TaskOutcome:
     error: Any
     interrupts: tuple[dict[str, Any], ...] = ()
     resume: tuple[Any, ...] = ()
+    sent: Any = None
+    pushed: bool = False
 
     @property
     def waiting(self) -> tuple[dict[str, Any], ...]:
@@ -143,6 +152,8 @@ def task_outcomes(writes: Iterable[PendingWrite]) -> dict[str, TaskOutcome]:
         error = next((w.value for w in ordered if w.channel == ERROR_CHANNEL), None)
         outcomes[task_id] = TaskOutcome(
             interrupts=_rows_list(ordered, INTERRUPT, dict),
+            pushed=any(w.channel == SENT and w.idx < 0 for w in ordered),
+            sent=next((w.value for w in ordered if w.channel == SENT and w.idx < 0), None),
             resume=_rows_list(ordered, RESUME, object),
             task_id=task_id,
             node=ordered[0].task_name,

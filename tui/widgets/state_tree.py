@@ -21,6 +21,7 @@ from textual.widgets.tree import TreeNode
 
 from engine.checkpoint.base import PendingWrite
 from engine.constants import ERROR_CHANNEL, NO_WRITES, START, is_internal_channel
+from engine.debug.inbox import payload_summary
 from engine.debug.model import CheckpointDetail
 from engine.pregel.pending import TaskOutcome, task_outcomes
 from tui.guard import Guarded
@@ -220,6 +221,9 @@ class StateTree(Guarded, Tree[Entry]):
         visible = [w for w in rows if self.show_internal or not is_internal_channel(w.channel)]
         written = [w.channel for w in visible if w.idx >= 0]
         label = literal(outcome.node, style=self._style("key"))
+        if outcome.pushed:  # a Send's task: what it was given
+            label.append("  sent ", style=self._style("muted"))
+            label.append_text(literal(payload_summary(outcome.sent)[0], limit=60))
         if outcome.waiting:
             label.append(f"  {WAITING_MARK} waiting for input", style=self._style("error"))
         elif outcome.interrupts and outcome.finished:
