@@ -208,3 +208,27 @@ async def test_recording_a_failure_is_one_transaction(sqlite_saver):
         await sqlite_saver.arecord_error(first, {"type": "Boom", "message": "no"}, [write])
     assert await sqlite_saver.reader.get_pending_writes("t", first["configurable"]["checkpoint_id"]) == []
     assert (await sqlite_saver.reader.get_thread("t")).status == "done"
+
+
+def test_the_sync_sqlite_saver_works_from_sync_code_as_langgraph_s(tmp_path) -> None:
+    from engine.checkpoint.sqlite import CheckpointReader, SqliteSaver
+    from engine.sync import run_sync
+    from sample_graphs import calculator_agent
+
+    path = tmp_path / "sync.db"
+    config = {"configurable": {"thread_id": "s"}}
+    with SqliteSaver.from_conn_string(path) as saver:
+        graph = calculator_agent.graph.compile(checkpointer=saver)
+        out = graph.invoke({"messages": [("human", "Calculate 2 + 3")]}, config)
+        assert out["messages"][-1].content == "2 + 3 = 5"
+        assert saver.get_tuple(config).metadata["step"] == 3
+        assert [t.metadata["step"] for t in saver.list(config, limit=2)] == [3, 2]
+
+    async def threads():
+        reader = await CheckpointReader.open(path)
+        try:
+            return [(t.thread_id, t.checkpoint_count, t.status) for t in await reader.list_threads()]
+        finally:
+            await reader.close()
+
+    assert run_sync(threads()) == [("s", 5, "done")]  # the same file the debugger opens

@@ -8,6 +8,7 @@ from engine.checkpoint.sqlite.reader import (
     ThreadSummary,
 )
 from engine.checkpoint.sqlite.saver import AsyncSqliteSaver
+from engine.checkpoint.sqlite.sync import SqliteSaver
 
 __all__ = [
     "AsyncSqliteSaver",
@@ -15,5 +16,6 @@ __all__ = [
     "CheckpointNotFoundError",
     "CheckpointReader",
     "CheckpointSummary",
+    "SqliteSaver",
     "ThreadSummary",
 ]
