@@ -103,6 +103,11 @@ def payload_summary(value: Any) -> tuple[str, str]:
     return (text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"), ""
 
 
+def asked(interrupts: Any) -> str:
+    """What the interrupts (anything with a ``.value``) ask, one line: their summaries, ``; ``-joined."""
+    return "; ".join(payload_summary(i.value)[0] for i in interrupts)
+
+
 def answers_for(waiting: WaitingThread, answer: Any) -> Any:
     """The resume value giving ``answer`` to every interrupt the thread waits on: ``answer``
     itself for one, ``{interrupt_id: answer, ...}`` for several."""

@@ -320,8 +320,6 @@ class SuperStepLoop:
         so far against the step's checkpoint (no new checkpoint), and mark the thread
         ``interrupted``; yield the finished tasks' updates, the state with them, the interrupts."""
         waiting = {t.id for t, _ in paused}
-        for task, exc in paused:
-            task.interrupts = [i.to_data() for i in exc.interrupts]
         finished = [t for t in tasks if t.id not in waiting]
         if self.saver is not None and self.parent_config is not None:
             rows = writes_of_tasks([*([early] if early else []), *finished])
@@ -359,10 +357,10 @@ class SuperStepLoop:
         )
         paused = [(t, e) for t, e in outcomes if isinstance(e, GraphInterrupt)]
         failures = [(t, e) for t, e in outcomes if not isinstance(e, GraphInterrupt)]
+        for task, exc in paused:
+            task.interrupts = [i.to_data() for i in exc.interrupts]  # what it waits for, to record
         if failures:
             stopped = {t.id for t, _ in outcomes}
-            for task, exc in paused:
-                task.interrupts = [i.to_data() for i in exc.interrupts]
             writes = writes_of_tasks([*([early] if early else []), *(t for t in tasks if t.id not in stopped)])
             writes += paused_writes([t for t, _ in outcomes])
             writes += [error_write(t, exc) for t, exc in failures]

@@ -17,7 +17,7 @@ from textual.widgets import Static, TabbedContent
 
 from engine.debug.edit import EditError
 from engine.debug.graph_view import render_text
-from engine.debug.inbox import payload_summary
+from engine.debug.inbox import asked
 from engine.debug.lineage import children_of
 from engine.debug.model import CheckpointSummary
 from engine.debug.session import DebugSession
@@ -168,14 +168,18 @@ class DebuggerActions(DebuggerReads):
         if checkpoint is None:
             self.notify("Select a checkpoint first", timeout=3)
             return None
+        return checkpoint if self.may_write(checkpoint, "Write actions are off") else None
+
+    def may_write(self, checkpoint: CheckpointSummary, title: str) -> bool:
+        """Whether a write action can start at ``checkpoint`` now; if not, says why."""
         reason = self.session.why_not(checkpoint)
         if reason is not None:
-            self.notify(escape_control(reason), title="Write actions are off", severity="warning", timeout=8, markup=False)
-            return None
+            self.notify(escape_control(reason), title=title, severity="warning", timeout=8, markup=False)
+            return False
         if self.running:
             self.notify("A run is going: wait for it to finish", severity="warning", timeout=4)
-            return None
-        return checkpoint
+            return False
+        return True
 
     def action_edit(self) -> None:
         checkpoint = self._writable()
@@ -283,8 +287,7 @@ class DebuggerActions(DebuggerReads):
             self.run_log([f"✖ failed: {error}"])
             self.notify(escape_control(error), title="The run failed", severity="error", timeout=10, markup=False)
         elif message.interrupts:
-            asked = "; ".join(payload_summary(i.value)[0] for i in message.interrupts)
-            self.run_log([f"✋ waiting for input: {asked} (a approve · x reject · E edit)"])
+            self.run_log([f"✋ waiting for input: {asked(message.interrupts)} (a approve · x reject · E edit)"])
         elif message.next and not self.stepping:
             self.run_log([f"⏸ paused before {', '.join(message.next)} (c goes on)"])
         else:

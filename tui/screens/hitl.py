@@ -8,6 +8,7 @@ writes through it in workers and shows what came back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,8 +20,8 @@ from engine.debug.inbox import (
     WaitingThread,
     answers_for,
     approve_answer,
+    asked,
     edit_answer_text,
-    payload_summary,
     reject_answer,
     waiting_threads,
 )
@@ -30,7 +31,7 @@ from engine.errors import CheckpointStoreError
 from tui.dialogs.answer import NO_ANSWER, AnswerDialog, ConfirmDialog, ReasonDialog
 from tui.dialogs.breakpoints import BreakpointDialog
 from tui.dialogs.new_run import NewRunDialog
-from tui.messages import InboxLoaded, RunFinished
+from tui.messages import InboxLoaded
 from tui.safe_text import escape_control
 from tui.screens.find import DebuggerFind
 from tui.widgets.checkpoint_header import CheckpointHeader
@@ -90,8 +91,7 @@ class DebuggerInbox(DebuggerFind):
             for w in asking:
                 old = before.get(w.thread.thread_id)
                 if old is None or {i.interrupt_id for i in old.interrupts} != {i.interrupt_id for i in w.interrupts}:
-                    what = "; ".join(payload_summary(i.value)[0] for i in w.interrupts)
-                    self.notify(escape_control(f"{w.thread.thread_id}: {what}"), title=f"{WAITING_MARK} Waiting for input",
+                    self.notify(escape_control(f"{w.thread.thread_id}: {asked(w.interrupts)}"), title=f"{WAITING_MARK} Waiting for input",
                                 timeout=6, markup=False)
         self._inbox_read = True
         self.show_waiting()
@@ -148,53 +148,36 @@ class DebuggerInbox(DebuggerFind):
         if checkpoint is None:
             self.notify("The checkpoint it waits at is not loaded yet: a moment, then again", timeout=4)
             return None
-        reason = self.session.why_not(checkpoint)
-        if reason is not None:
-            self.notify(escape_control(reason), title="Cannot answer", severity="warning", timeout=8, markup=False)
-            return None
-        if self.running:
-            self.notify("A run is going: wait for it to finish", severity="warning", timeout=4)
-            return None
-        return waiting, checkpoint
+        return (waiting, checkpoint) if self.may_write(checkpoint, "Cannot answer") else None
 
     def action_approve(self) -> None:
-        if (found := self._waiting_here()) is None:
-            return
-        waiting, checkpoint = found
-
-        def chosen(yes: bool | None) -> None:
-            if yes:
-                self._answer(waiting, checkpoint, answers_for(waiting, approve_answer()), "Approved")
-
-        self.app.push_screen(ConfirmDialog(waiting), chosen)
+        self._ask(ConfirmDialog, lambda w, yes: answers_for(w, approve_answer()) if yes else NO_ANSWER, "Approved")
 
     def action_reject(self) -> None:
-        if (found := self._waiting_here()) is None:
-            return
-        waiting, checkpoint = found
-
-        def chosen(reason: Any) -> None:
-            if reason is not NO_ANSWER:
-                self._answer(waiting, checkpoint, answers_for(waiting, reject_answer(reason)), "Rejected")
-
-        self.app.push_screen(ReasonDialog(waiting), chosen)
+        self._ask(ReasonDialog, lambda w, reason: NO_ANSWER if reason is NO_ANSWER else answers_for(w, reject_answer(reason)), "Rejected")
 
     def action_edit_answer(self) -> None:
+        self._ask(lambda w: AnswerDialog(w, edit_answer_text(w)), lambda w, answer: answer, "Answered")
+
+    def _ask(self, dialog: Callable[[WaitingThread], Any], to_resume: Callable[[WaitingThread, Any], Any], verb: str) -> None:
+        """Open ``dialog`` on the selected waiting thread; resume with what ``to_resume`` makes
+        of its result (``NO_ANSWER``: nothing is written)."""
         if (found := self._waiting_here()) is None:
             return
         waiting, checkpoint = found
 
-        def chosen(answer: Any) -> None:
-            if answer is not NO_ANSWER:
-                self._answer(waiting, checkpoint, answer, "Answered")
+        def chosen(result: Any) -> None:
+            resume = to_resume(waiting, result)
+            if resume is not NO_ANSWER:
+                self._answer(waiting, checkpoint, resume, verb)
 
-        self.app.push_screen(AnswerDialog(waiting, edit_answer_text(waiting)), chosen)
+        self.app.push_screen(dialog(waiting), chosen)
 
     def _answer(self, waiting: WaitingThread, checkpoint: CheckpointSummary, resume: Any, verb: str) -> None:
-        asked = "; ".join(payload_summary(i.value)[0] for i in waiting.interrupts)
-        self.notify(escape_control(f"{verb} {asked}"), title=verb, timeout=4, markup=False)
+        what = asked(waiting.interrupts)
+        self.notify(escape_control(f"{verb} {what}"), title=verb, timeout=4, markup=False)
         self.begin_run(
-            checkpoint.thread_id, f"{verb} {asked}: resuming {checkpoint.thread_id} from step {checkpoint.step}…",
+            checkpoint.thread_id, f"{verb} {what}: resuming {checkpoint.thread_id} from step {checkpoint.step}…",
             lambda progress: self.session.answer(checkpoint, resume, on_step=progress),
         )
 
@@ -206,9 +189,6 @@ class DebuggerInbox(DebuggerFind):
             self.notify("This thread waits for an answer: a approves, x rejects, E edits the answer", timeout=5)
             return
         super().action_continue_run(steps)
-
-    def on_run_finished(self, message: RunFinished) -> None:
-        self.load_inbox()  # (Textual calls the actions' handler of this message too)
 
     # Breakpoints and new runs.
 
