@@ -24,8 +24,9 @@ RESERVED_CHARACTERS = (":", "|")
 
 
 def is_internal_channel(name: str) -> bool:
-    """True for the engine's bookkeeping channels (triggers, barriers, the input channel)."""
-    return name == START or name.startswith(BRANCH_PREFIX) or name.startswith(JOIN_PREFIX)
+    """True for the engine's bookkeeping channels (triggers, barriers, the input channel) and
+    the attempts row (shown as timings instead)."""
+    return name in (START, ATTEMPTS) or name.startswith(BRANCH_PREFIX) or name.startswith(JOIN_PREFIX)
 
 INTERRUPT = "__interrupt__"
 """Pending-write channel of a task's interrupts (``[{"id", "value"}, ...]``), and the key under
@@ -48,9 +49,16 @@ SENT = "__sent__"
 """Pending-write channel of a pushed task's input (its ``Send``'s argument), so a step's record
 says what each pushed task was given."""
 
+ATTEMPTS = "__attempts__"
+"""Pending-write channel of a task's attempts, in order: ``[{"run": token, "started_at": ISO
+8601 UTC, "ms": float, "error"?: {"type", "message"}, "interrupted"?: True}, ...]`` (``run``
+tells the attempts of a resumed step from earlier ones). What the debugger's timing bars and
+retry rows show; LangGraph keeps no timings."""
+
 ERROR_IDX = -1
 INTERRUPT_IDX = -3
 RESUME_IDX = -4
 SENT_IDX = -5
+ATTEMPTS_IDX = -6
 """Pending-write indices of a task's bookkeeping rows, below every real write (index >= 0), so
 a row at index >= 0 always means the task finished."""

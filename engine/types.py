@@ -7,6 +7,7 @@ import threading
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from engine.errors import GraphInterrupt
@@ -130,6 +131,63 @@ class Command(Generic[N]):
     def goto_nodes(self) -> list[Any]:
         """``goto`` as a list: node names and ``Send``s."""
         return [self.goto] if isinstance(self.goto, str | Send) else list(self.goto)
+
+
+def default_retry_on(exc: Exception) -> bool:
+    """Whether :class:`RetryPolicy` retries ``exc`` by default; same rule as LangGraph's
+    ``default_retry_on``: a ``ConnectionError`` yes; an HTTP error (``httpx`` / ``requests``,
+    recognised by its ``response.status_code``) only for a 5xx status; the errors that mean the
+    code is wrong (``ValueError``, ``TypeError``, ``ArithmeticError``, ``ImportError``,
+    ``LookupError``, ``NameError``, ``SyntaxError``, ``RuntimeError``, ``ReferenceError``,
+    ``StopIteration``, ``StopAsyncIteration``, ``OSError``) no; anything else yes."""
+    if isinstance(exc, ConnectionError):
+        return True
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if type(exc).__name__ in ("HTTPStatusError", "HTTPError") and isinstance(status, int):
+        return 500 <= status < 600
+    return not isinstance(exc, _CODE_ERRORS)
+
+
+_CODE_ERRORS = (
+    ValueError, TypeError, ArithmeticError, ImportError, LookupError, NameError, SyntaxError,
+    RuntimeError, ReferenceError, StopIteration, StopAsyncIteration, OSError,
+)
+
+
+class RetryPolicy(NamedTuple):
+    """How a failing node is run again, as LangGraph's ``RetryPolicy``
+    (``add_node(..., retry_policy=RetryPolicy(...))``, or a list: the first whose ``retry_on``
+    matches the exception applies).
+
+    Attributes:
+        initial_interval: seconds to wait before the first retry.
+        backoff_factor: each wait is this many times the one before.
+        max_interval: the longest wait, in seconds.
+        max_attempts: attempts in all, the first included.
+        jitter: add a random 0-1 s to each wait.
+        retry_on: the exception classes to retry, or a function of the exception that says.
+    """
+
+    initial_interval: float = 0.5
+    backoff_factor: float = 2.0
+    max_interval: float = 128.0
+    max_attempts: int = 3
+    jitter: bool = True
+    retry_on: type[Exception] | Sequence[type[Exception]] | Callable[[Exception], bool] = default_retry_on
+
+    def retries(self, exc: Exception) -> bool:
+        """Whether this policy applies to ``exc``."""
+        if isinstance(self.retry_on, type) and issubclass(self.retry_on, BaseException):
+            return isinstance(exc, self.retry_on)
+        if isinstance(self.retry_on, Sequence):
+            return isinstance(exc, tuple(self.retry_on))
+        return bool(self.retry_on(exc))
+
+    def delay(self, retry: int, rand: float) -> float:
+        """Seconds to wait before retry number ``retry`` (1 for the first); ``rand`` in [0, 1)
+        is the jitter's draw."""
+        wait = min(self.max_interval, self.initial_interval * self.backoff_factor ** (retry - 1))
+        return wait + rand if self.jitter else wait
 
 
 class PregelTask(NamedTuple):

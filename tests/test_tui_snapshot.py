@@ -41,6 +41,7 @@ def deterministic_env(monkeypatch: pytest.MonkeyPatch) -> RunEnv:
         now=utc_now,
         checkpoint_id=lambda: f"01900000-0000-7000-8000-{next(checkpoints):012x}",
         token=lambda: f"{next(tokens):016x}",
+        monotonic=lambda: 0.0,  # tasks in threads finish in any order: every attempt takes 0 ms
     )
     monkeypatch.setattr(engine.messages.uuid, "uuid4", lambda: uuid.UUID(int=next(messages)))
     return env

@@ -13,15 +13,16 @@ from rich.text import Text
 
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.serde import jsonable
-from engine.constants import ERROR_CHANNEL, NO_WRITES
+from engine.constants import ATTEMPTS, ERROR_CHANNEL, NO_WRITES
 from engine.debug.diff import StateDiff
 from engine.debug.model import CheckpointSummary
 from engine.debug.provenance import Provenance
-from engine.pregel.pending import task_outcomes
+from engine.pregel.pending import TaskOutcome, task_outcomes
+from engine.pregel.timing import StepTiming, step_timing
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.cli_views import change_lines
 from tui.safe_text import literal
-from tui.value_format import inline
+from tui.value_format import format_duration, inline
 
 PREVIEW = 120
 MAX_LINES = 2_000
@@ -114,14 +115,59 @@ def writes_text(step_writes: Sequence[PendingWrite] | None, summary: CheckpointS
             out.append("  failed", style=styles.get("error", ""))
         elif outcome.failed_then_finished:
             out.append("  failed once, then succeeded on resume", style=styles.get("changed", ""))
+        if note := attempts_note(outcome):
+            out.append(f"  {note}", style=styles.get("muted", ""))
         out.append("\n")
         for write in outcome.rows:
+            if write.channel == ATTEMPTS:
+                continue  # shown as the note above and the bars below
             if write.channel == NO_WRITES:
                 out.append("    (finished without writing anything)\n", style=styles.get("muted", ""))
                 continue
             name = "error" if write.channel == ERROR_CHANNEL else write.channel
             out.append_text(literal(f"    {name}", style=styles.get("key" if name != "error" else "error", "")))
             _line(out, f" = {inline(write.value, PREVIEW)}")
+    out.append_text(timing_text(step_timing(step_writes), styles))
+    return out
+
+
+BAR_WIDTH = 32
+
+
+def attempts_note(outcome: TaskOutcome) -> str:
+    """``"12 ms"``, ``"3 attempts (2 failed), 1.2 s"``: a task's time and retries, from its
+    attempts row ("" when none was recorded, as in a file LangGraph wrote)."""
+    timing = next((t for t in step_timing(outcome.rows).tasks), None)
+    if timing is None or not timing.attempts:
+        return ""
+    took = format_duration(timing.duration_ms)
+    if timing.attempts > 1:
+        failed = f" ({timing.failed} failed)" if timing.failed else ""
+        took = f"{timing.attempts} attempts{failed}, {took}"
+    if timing.earlier_attempts:
+        took += f"; {timing.earlier_attempts} before the step was resumed"
+    return took
+
+
+def timing_text(timing: StepTiming, styles: Styles) -> Text:
+    """A bar per task on the step's time line (offset, then duration), widest = the step."""
+    out = Text()
+    timed = [t for t in timing.tasks if t.offset_ms is not None and t.duration_ms is not None]
+    if not timed or not timing.duration_ms:
+        return out
+    out.append(f"\nWhere the step's {format_duration(timing.duration_ms)} went\n", style="bold")
+    scale = BAR_WIDTH / timing.duration_ms
+    width = min(20, max(len(t.node) for t in timed))
+    for t in timed:
+        assert t.offset_ms is not None and t.duration_ms is not None
+        start = min(BAR_WIDTH - 1, int(t.offset_ms * scale))
+        length = max(1, min(BAR_WIDTH - start, round(t.duration_ms * scale)))
+        out.append_text(literal(f"  {t.node[:width]:<{width}} ", style=styles.get("key", "")))
+        out.append("·" * start, style=styles.get("muted", ""))
+        out.append("█" * length, style=styles.get("changed" if t.failed else "key", ""))
+        out.append("·" * (BAR_WIDTH - start - length), style=styles.get("muted", ""))
+        retried = f"  {t.attempts} attempts" if t.attempts > 1 else ""
+        out.append(f"  {format_duration(t.duration_ms)}{retried}\n")
     return out
 
 

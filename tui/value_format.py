@@ -235,3 +235,17 @@ def format_time(iso: str | None, *, date: bool = True) -> str:
     if date:
         return moment.strftime("%Y-%m-%d %H:%M:%S")
     return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+def format_duration(ms: float | None) -> str:
+    """``"<1 ms"``, ``"340 ms"``, ``"2.4 s"``, ``"3m 05s"`` from milliseconds ("" for None)."""
+    if ms is None:
+        return ""
+    if ms < 1:
+        return "<1 ms"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(int(ms // 1000), 60)
+    return f"{minutes}m {seconds:02d}s"

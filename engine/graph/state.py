@@ -20,6 +20,7 @@ from engine.pregel.nodes import Branch, NodeSpec, command_destinations, config_a
 from engine.pregel.runtime import Breakpoints
 from engine.pregel.schema import StateField, state_fields
 from engine.pregel.spec import GraphSpec
+from engine.types import RetryPolicy
 
 
 class GraphWarning(UserWarning):
@@ -65,9 +66,15 @@ class StateGraph:
         returns a dict of state keys to update, or ``None``. Problems (a duplicate or reserved
         name, a function that is not callable) are reported by :meth:`compile`.
 
+        ``retry_policy``: a :class:`~engine.types.RetryPolicy` or a list of them (the first
+        whose ``retry_on`` matches a failure applies), as in LangGraph; ``retry`` is its older
+        name. Each attempt is recorded with the step.
+
         Raises:
-            NotImplementedError: for LangGraph options retrace does not have yet (``retry``, ...).
+            NotImplementedError: for LangGraph options retrace does not have yet (``cache_policy``, ...).
         """
+        legacy = options.pop("retry", None)
+        policies = options.pop("retry_policy", None) or legacy
         _refuse_unsupported("add_node()", options)
         if action is None:
             if not callable(node):
@@ -85,7 +92,7 @@ class StateGraph:
                 f"node name {name!r} contains a reserved character ({' '.join(RESERVED_CHARACTERS)})"
             )
         else:
-            self.nodes[name] = NodeSpec(name, action, config_argument(action))
+            self.nodes[name] = NodeSpec(name, action, config_argument(action), _policies(name, policies))
         return self
 
     def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph:
@@ -251,6 +258,18 @@ class StateGraph:
         )
         caller = sys._getframe(1).f_globals.get("__name__")
         return CompiledStateGraph(spec, checkpointer=checkpointer, module=caller, breakpoints=breakpoints)
+
+
+def _policies(node: str, given: Any) -> tuple[RetryPolicy, ...]:
+    if given is None:
+        return ()
+    policies = (given,) if isinstance(given, RetryPolicy) else tuple(given)
+    for policy in policies:
+        if not isinstance(policy, RetryPolicy):
+            raise TypeError(f"node {node!r}: retry_policy takes RetryPolicy objects, not {type(policy).__name__}")
+        if policy.max_attempts < 1:
+            raise ValueError(f"node {node!r}: RetryPolicy.max_attempts must be at least 1, not {policy.max_attempts}")
+    return policies
 
 
 def _refuse_unsupported(where: str, options: dict[str, Any]) -> None:

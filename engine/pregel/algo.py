@@ -39,6 +39,9 @@ class Task:
     """A pushed task's ``{"node", "arg"}`` (its input); None for a task its triggers pulled."""
     index: int = -1
     """A pushed task's place among the step's sends."""
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    """Each run of the node so far (see :data:`engine.constants.ATTEMPTS`), earlier attempts
+    of the step (before a resume) included."""
 
     @property
     def path(self) -> tuple[Any, ...]:

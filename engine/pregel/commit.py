@@ -23,6 +23,7 @@ from engine.errors import SerializationError
 from engine.pregel.algo import Task, checkpoint_values, next_version
 from engine.pregel.pending import error_info, one_error_per_task, writes_of_tasks
 from engine.pregel.runtime import RunEnv
+from engine.pregel.timing import step_timing
 from engine.pregel.spec import GraphSpec
 
 
@@ -31,8 +32,11 @@ def step_metadata(
     graph_ref: str | None = None,
 ) -> dict[str, Any]:
     """A checkpoint's metadata: ``{"source", "step", "parents", "writes": {node: [key, ...]},
-    "task_ids": [...], "warnings"?: [str, ...], "edited_as"?: node, "graph"?: "module:attr"}``
-    (``warnings``: what the step's tasks did that LangGraph lets pass, e.g. a dropped key)."""
+    "task_ids": [...], "warnings"?: [str, ...], "duration_ms"?: float, "retries"?: int,
+    "edited_as"?: node, "graph"?: "module:attr"}`` (``warnings``: what the step's tasks did that
+    LangGraph lets pass, e.g. a dropped key; ``duration_ms``: the step's time from its first
+    task's start to its last task's end, see :func:`~engine.pregel.timing.step_timing`;
+    ``retries``: attempts of the step's tasks that failed and were run again)."""
     metadata: dict[str, Any] = {
         "source": source,
         "step": step,
@@ -42,6 +46,11 @@ def step_metadata(
     }
     if warnings := [w for t in tasks for w in t.warnings]:
         metadata["warnings"] = warnings
+    timing = step_timing(writes_of_tasks([t for t in tasks if t.attempts]))
+    if timing.duration_ms is not None:
+        metadata["duration_ms"] = timing.duration_ms
+    if retries := sum(t.failed for t in timing.tasks):
+        metadata["retries"] = retries
     if edited_as is not None:
         metadata["edited_as"] = edited_as
     if graph_ref is not None:

@@ -1,8 +1,8 @@
-"""Execute: run one super-step's tasks concurrently.
+"""Execute: run one super-step's tasks concurrently, each with its node's retry policy.
 
 Tasks that finished in an earlier attempt of the step (their writes were saved) are not run
 again. A failing task does not stop its siblings; every task's result is collected before the
-step is judged.
+step is judged. Every attempt is timed and kept on the task (``Task.attempts``).
 """
 
 from __future__ import annotations
@@ -13,9 +13,55 @@ from typing import Any
 
 from engine.channels import BaseChannel
 from engine.checkpoint.base import PendingWrite
+from engine.errors import GraphInterrupt
 from engine.pregel.algo import Task
 from engine.pregel.pending import reuse_finished
+from engine.pregel.runtime import RunEnv
 from engine.pregel.spec import GraphSpec
+
+
+async def run_attempts(
+    spec: GraphSpec, task: Task, channels: Mapping[str, BaseChannel], config: Any, env: RunEnv, run_id: str
+) -> list[tuple[str, Any]]:
+    """Run ``task`` until it finishes, pauses, or fails with no retry left; return its writes.
+
+    Each attempt adds ``{"run", "started_at", "ms", "error"?, "interrupted"?}`` to
+    ``task.attempts`` (``run``: ``run_id``, which tells a resumed step's attempts from earlier ones).
+    After a failure, the first of the node's policies whose ``retry_on`` matches decides: a
+    retry after :meth:`RetryPolicy.delay` seconds (``env.sleep``) while fewer than its
+    ``max_attempts`` attempts were made in this run of the step. An interrupt is never retried.
+
+    Raises:
+        Exception: what the last attempt raised.
+    """
+    node = spec.nodes.get(task.name)
+    if node is None:  # START's input step: nothing of the user's runs
+        return await spec.run_task(task, channels, config)
+    policies = node.retry_policy
+    tries = 0
+    while True:
+        tries += 1
+        started, t0 = env.now(), env.monotonic()
+        attempt: dict[str, Any] = {"run": run_id, "started_at": started}
+        task.attempts.append(attempt)
+        try:
+            writes = await spec.run_task(task, channels, config)
+        except GraphInterrupt:
+            attempt.update(ms=_ms(env, t0), interrupted=True)
+            raise
+        except Exception as exc:
+            attempt.update(ms=_ms(env, t0), error={"type": type(exc).__name__, "message": str(exc)[:2000]})
+            policy = next((p for p in policies if p.retries(exc)), None)
+            if policy is None or tries >= policy.max_attempts:
+                raise
+            await env.sleep(policy.delay(tries, env.random()))
+            continue
+        attempt["ms"] = _ms(env, t0)
+        return writes
+
+
+def _ms(env: RunEnv, t0: float) -> float:
+    return round((env.monotonic() - t0) * 1000, 3)
 
 
 async def execute(
@@ -25,16 +71,33 @@ async def execute(
     config: Any,
     saved: Sequence[PendingWrite],
     on_cancel: Callable[[list[Task]], Awaitable[None]],
+    env: RunEnv,
+    run_id: str,
+    on_finish: Callable[[Task], None] | None = None,
 ) -> list[tuple[Task, Exception]]:
-    """Run the tasks with no finished writes in ``saved``; fill in every task's ``writes``.
+    """Run the tasks with no finished writes in ``saved``; fill in every task's ``writes``
+    (attempts are marked with ``run_id``, see :func:`run_attempts`).
 
     Returns the failures ``(task, exception)`` in task order (empty: the step succeeded).
-    If the run is cancelled, ``on_cancel`` gets the tasks that had finished (to save their
-    writes) before the cancellation goes on. A ``BaseException`` that is not an ``Exception``
-    (``KeyboardInterrupt``) is raised as it is.
+    ``on_finish`` is called with each task as it finishes (in finishing order; the reused ones
+    first). If the run is cancelled, ``on_cancel`` gets the tasks that had finished (to save
+    their writes) before the cancellation goes on. A ``BaseException`` that is not an
+    ``Exception`` (``KeyboardInterrupt``) is raised as it is.
     """
     to_run = reuse_finished(tasks, saved)
-    futures = [asyncio.ensure_future(spec.run_task(t, channels, config)) for t in to_run]
+    if on_finish is not None:
+        for task in tasks:
+            if task not in to_run:
+                on_finish(task)
+
+    async def run(task: Task) -> list[tuple[str, Any]]:
+        writes = await run_attempts(spec, task, channels, config, env, run_id)
+        task.writes = writes
+        if on_finish is not None:
+            on_finish(task)
+        return writes
+
+    futures = [asyncio.ensure_future(run(t)) for t in to_run]
     try:
         if futures:
             await asyncio.wait(futures)

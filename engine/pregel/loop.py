@@ -110,7 +110,8 @@ class SuperStepLoop:
         """A replayed checkpoint that already has writes recorded against it (an edit run on
         before): the steps run from it get task ids of their own, so what the earlier run
         recorded is never overwritten."""
-        self._replay_salt = env.token()
+        self.run_id = env.token()
+        """This run's token: it salts a replay's task ids and marks the attempts it makes."""
         self._input_task: Task | None = None
 
     async def _load(self, *, resuming: bool = False) -> bool:
@@ -147,7 +148,7 @@ class SuperStepLoop:
     def _plan(self, checkpoint_id: str) -> list[Task]:
         key = checkpoint_id
         if checkpoint_id == self.replay_from:
-            key = f"{checkpoint_id}|replay:{self._replay_salt}"
+            key = f"{checkpoint_id}|replay:{self.run_id}"
         return prepare_next_tasks(
             key, self.step + 1, self.channels, self.versions, self.versions_seen, self.spec.triggers, self.sends
         )
@@ -353,7 +354,8 @@ class SuperStepLoop:
                 await self.committer.keep_finished(self.parent_config, finished)
 
         outcomes = await execute(
-            self.spec, tasks, self.channels, self.config, self.pending_writes, keep_finished
+            self.spec, tasks, self.channels, self.config, self.pending_writes, keep_finished, self.env,
+            self.run_id,
         )
         paused = [(t, e) for t, e in outcomes if isinstance(e, GraphInterrupt)]
         failures = [(t, e) for t, e in outcomes if not isinstance(e, GraphInterrupt)]

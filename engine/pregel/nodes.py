@@ -13,17 +13,19 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
 from engine.constants import END
-from engine.types import Command
+from engine.types import Command, RetryPolicy
 
 
 @dataclass(frozen=True)
 class NodeSpec:
-    """A node: its name, its function, and how the function takes ``config`` (see
-    :func:`config_argument`)."""
+    """A node: its name, its function, how the function takes ``config`` (see
+    :func:`config_argument`), and its retry policies (the first that matches an exception
+    applies; none: a failure is final)."""
 
     name: str
     fn: Callable[..., Any]
     config_arg: str | None
+    retry_policy: tuple[RetryPolicy, ...] = ()
 
 
 @dataclass(frozen=True)

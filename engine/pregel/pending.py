@@ -7,6 +7,8 @@ snapshot (applying them to show the latest state) and the debugger (a task's out
   started from; a task that wrote nothing gets one ``NO_WRITES`` row so it counts as finished;
 - a task's exception is a row on ``ERROR_CHANNEL`` at index -1, below every real write, so a
   later successful attempt adds its rows beside it and the failure stays on record;
+- every attempt of a task (its start, duration and error if it failed) is in one ``ATTEMPTS``
+  row (index -6), rewritten as attempts are added;
 - a task that paused has a row on ``INTERRUPT`` (index -3: what it waits for) and, once
   answered, one on ``RESUME`` (index -4: every answer it was given, in order); both stay when
   the task later finishes, so the step's record shows the question and the answer;
@@ -24,6 +26,8 @@ from typing import Any
 
 from engine.checkpoint.base import PendingWrite
 from engine.constants import (
+    ATTEMPTS,
+    ATTEMPTS_IDX,
     ERROR_CHANNEL,
     ERROR_IDX,
     INPUT_TASK,
@@ -67,6 +71,8 @@ def bookkeeping_writes(task: Task) -> list[PendingWrite]:
         rows.append(PendingWrite(task.id, task.name, INTERRUPT, list(task.interrupts), INTERRUPT_IDX))
     if task.resume:
         rows.append(PendingWrite(task.id, task.name, RESUME, list(task.resume), RESUME_IDX))
+    if task.attempts:
+        rows.append(PendingWrite(task.id, task.name, ATTEMPTS, list(task.attempts), ATTEMPTS_IDX))
     return rows
 
 
@@ -116,6 +122,7 @@ class TaskOutcome:
         resume: the answers it was given, in order.
         sent, pushed: a pushed task's input (its ``Send``'s argument); ``pushed`` is False for a
             task its triggers pulled.
+        attempts: each run of the node (see :data:`engine.constants.ATTEMPTS`), in order.
     """
 
     task_id: str
@@ -128,11 +135,29 @@ class TaskOutcome:
     resume: tuple[Any, ...] = ()
     sent: Any = None
     pushed: bool = False
+    attempts: tuple[dict[str, Any], ...] = ()
 
     @property
     def waiting(self) -> tuple[dict[str, Any], ...]:
         """The interrupts it still waits on (none once it finished)."""
         return () if self.finished else self.interrupts
+
+    @property
+    def started_at(self) -> str | None:
+        """When its last attempt started (ISO 8601 UTC), if recorded."""
+        value = self.attempts[-1].get("started_at") if self.attempts else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def duration_ms(self) -> float | None:
+        """How long its last attempt ran, in ms, if recorded."""
+        value = self.attempts[-1].get("ms") if self.attempts else None
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    @property
+    def failed_attempts(self) -> int:
+        """How many of its attempts raised."""
+        return sum(1 for a in self.attempts if a.get("error") is not None)
 
     @property
     def failed_then_finished(self) -> bool:
@@ -155,6 +180,7 @@ def task_outcomes(writes: Iterable[PendingWrite]) -> dict[str, TaskOutcome]:
             pushed=any(w.channel == SENT and w.idx < 0 for w in ordered),
             sent=next((w.value for w in ordered if w.channel == SENT and w.idx < 0), None),
             resume=_rows_list(ordered, RESUME, object),
+            attempts=_rows_list(ordered, ATTEMPTS, dict),
             task_id=task_id,
             node=ordered[0].task_name,
             writes=tuple(
@@ -194,3 +220,4 @@ def restore_paused(tasks: Iterable[Task], saved: Iterable[PendingWrite]) -> None
         if (outcome := outcomes.get(task.id)) is not None:
             task.interrupts = list(outcome.interrupts)
             task.resume = list(outcome.resume)
+            task.attempts = list(outcome.attempts)

@@ -7,8 +7,11 @@ live progress, and breakpoints and single-stepping, plug in there.
 
 from __future__ import annotations
 
+import asyncio
+import random
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,11 +33,17 @@ class RunEnv:
         checkpoint_id: a new, time-ordered checkpoint id (UUIDv7 text by default).
         token: a random token (hex text) that keeps a replay's task ids its own; it must differ
             on every call (a fixed one would let two replays of one checkpoint share task ids).
+        monotonic: a monotonic clock in seconds (a task's duration).
+        sleep: waits that many seconds (between retries).
+        random: a float in [0, 1) (a retry's jitter).
     """
 
     now: Callable[[], str] = utc_now
     checkpoint_id: Callable[[], str] = new_checkpoint_id
     token: Callable[[], str] = _token
+    monotonic: Callable[[], float] = time.perf_counter
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    random: Callable[[], float] = random.random
 
 
 DEFAULT_ENV = RunEnv()

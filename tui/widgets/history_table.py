@@ -2,12 +2,15 @@
 
 One row per checkpoint (step, source, the nodes that ran, time), with the branch graph on the
 left like ``git log --graph``: ◉ the thread's head, ◆ a fork point, ╯ where a branch started.
+The "took" column is the step's duration (⟳ n: n attempts failed and were retried; ⚠: the
+step has warnings, e.g. a returned key that is not in the state).
 A thread that failed gets a row of its own for the failed step, above the checkpoint it failed
 after (✖, the node, the error's first line).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -24,10 +27,18 @@ from tui.checkpoint_nodes import nodes_that_ran
 from tui.messages import CheckpointHighlighted, MoreHistoryWanted, RestOfHistoryWanted
 from tui.safe_text import literal
 from tui.thread_status import DAMAGED_MARK, describe_error
-from tui.value_format import format_time
+from tui.value_format import format_duration, format_time
 from tui.widgets.paged_table import PagedTable
 
 FAILED_MARK = "✖"
+RETRY_MARK = "⟳"
+WARNING_MARK = "⚠"
+
+
+def _number(value: object) -> float | None:
+    """A metadata number as a float (anything else, from a damaged or foreign file: None)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,7 @@ class HistoryTable(PagedTable[HistoryRow]):
     }
 
     COMPACT_WIDTH: ClassVar[int] = 60
-    COMPACT_DROP: ClassVar[tuple[int, ...]] = (4,)  # the time: the state header shows it
+    COMPACT_DROP: ClassVar[tuple[int, ...]] = (4, 5)  # duration and time: the state pane shows them
 
     thread_id: str = ""
     """The thread whose checkpoints these are (set by the screen with :meth:`begin_thread`)."""
@@ -119,7 +130,7 @@ class HistoryTable(PagedTable[HistoryRow]):
         return self.select(lambda row: not row.failed and row.checkpoint.checkpoint_id == checkpoint_id)
 
     def columns_spec(self) -> Sequence[tuple[str, int | None]]:
-        return [("", None), ("step", None), ("source", None), ("nodes that ran", None), ("time (UTC)", None)]
+        return [("", None), ("step", None), ("source", None), ("nodes that ran", None), ("took", None), ("time (UTC)", None)]
 
     def _style(self, name: str) -> str:
         return self.get_component_rich_style(f"history-table--{name}", partial=True)
@@ -140,6 +151,7 @@ class HistoryTable(PagedTable[HistoryRow]):
                 Text(f"{FAILED_MARK} failed", style=self._style("error")),
                 literal(what, style=self._style("error"), limit=60),
                 Text(""),
+                Text(""),
             ]
         style = self._style("input") if checkpoint.source == "input" else ""
         if checkpoint.source == "update":
@@ -147,13 +159,23 @@ class HistoryTable(PagedTable[HistoryRow]):
             nodes = literal(f"edited as {'input' if edited == START else edited}", style=self._style("edit"), limit=40)
         else:
             nodes = literal(nodes_that_ran(checkpoint, none="—"), style=style, limit=40)
+        if checkpoint.metadata.get("warnings"):
+            nodes.append(f" {WARNING_MARK}", style=self._style("error"))
         return [
             graph,
             Text(str(checkpoint.step), justify="right"),
             literal(f"{DAMAGED_MARK} {checkpoint.source}" if checkpoint.damage else checkpoint.source, limit=12),
             nodes,
+            self._took(checkpoint),
             literal(format_time(checkpoint.created_at, date=False), limit=12),
         ]
+
+    def _took(self, checkpoint: CheckpointSummary) -> Text:
+        took = Text(format_duration(_number(checkpoint.metadata.get("duration_ms"))), justify="right")
+        retries = checkpoint.metadata.get("retries")
+        if isinstance(retries, int) and not isinstance(retries, bool) and retries > 0:
+            took.append(f" {RETRY_MARK}{retries}", style=self._style("edit"))
+        return took
 
     def set_marked(self, checkpoint_id: str | None) -> None:
         """Draw ★ on the marked checkpoint's row (and take it off the one marked before)."""

@@ -24,6 +24,7 @@ from engine.constants import ERROR_CHANNEL, NO_WRITES, START, is_internal_channe
 from engine.debug.inbox import payload_summary
 from engine.debug.model import CheckpointDetail
 from engine.pregel.pending import TaskOutcome, task_outcomes
+from tui.detail_text import attempts_note
 from tui.guard import Guarded
 from tui.messages import ValueRequested
 from tui.safe_text import clip, literal
@@ -239,6 +240,8 @@ class StateTree(Guarded, Tree[Entry]):
         else:
             label.append("  wrote ", style=self._style("muted"))
             label.append_text(literal(", ".join(written) or "internal channels only"))
+        if note := attempts_note(outcome):
+            label.append(f"  {note}", style=self._style("muted"))
         damage = tuple(problem for w in outcome.rows for problem in w.damage)
         if damage:
             label.append_text(literal(f"  {describe_damage(damage)}", style=self._style("error"), limit=300))
