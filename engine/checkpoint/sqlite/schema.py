@@ -75,8 +75,27 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
     ) WITHOUT ROWID;
     """,
+    # 2: the memory store (engine.store.sqlite). `namespace` is the labels joined by ".", which
+    # no label holds; `write_order` is the store's write sequence (search: newest first); the
+    # JSON `value` comes last, so reading the other columns never walks a large value's pages.
+    """
+    CREATE TABLE store_items (
+        namespace TEXT NOT NULL,
+        key TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        write_order INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (namespace, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX store_items_by_write ON store_items (write_order);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+OLDEST_READABLE_VERSION = 1
+"""Readers read every schema from this one up: later migrations only add tables, and a reader
+finds an added table missing and reads nothing from it (it never migrates: that writes)."""
 
 
 def check_file(path: Path) -> None:
@@ -158,7 +177,8 @@ async def check_database(conn: aiosqlite.Connection, path: object, *, create: bo
 
     Raises:
         NotARetraceDatabaseError, SchemaTooNewError: as :func:`open_database` says; without
-            ``create`` also for an older schema, and for an empty file (an interrupted creation).
+            ``create`` also for a schema older than :data:`OLDEST_READABLE_VERSION`, and for an
+            empty file (an interrupted creation).
     """
     try:
         application_id = await _pragma(conn, "application_id")
@@ -192,10 +212,11 @@ async def check_database(conn: aiosqlite.Connection, path: object, *, create: bo
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not create:
         # A reader changes nothing in the file: no journal-mode switch, no migration.
-        if version < SCHEMA_VERSION:
+        if version < OLDEST_READABLE_VERSION:
             raise NotARetraceDatabaseError(
-                f"{path}: schema version {version} is older than this retrace's {SCHEMA_VERSION}; "
-                "open it once with AsyncSqliteSaver.open() to upgrade it"
+                f"{path}: schema version {version} is older than this retrace reads "
+                f"({OLDEST_READABLE_VERSION} to {SCHEMA_VERSION}); open it once with "
+                "AsyncSqliteSaver.open() to upgrade it"
             )
         await conn.execute("PRAGMA query_only = ON")
         return
@@ -206,11 +227,19 @@ async def check_database(conn: aiosqlite.Connection, path: object, *, create: bo
 
 
 async def migrate(conn: aiosqlite.Connection, *, from_version: int) -> None:
-    """Apply the migrations after ``from_version``; each commits with its version bump."""
+    """Apply the migrations after ``from_version``; each commits with its version bump.
+
+    Another connection may be migrating the same file (a saver and a store opened together):
+    the version is read again once the write lock is held, and a migration already applied
+    is skipped.
+    """
     for number, script in enumerate(MIGRATIONS[from_version:], start=from_version + 1):
         statements = [s.strip() for s in script.split(";") if s.strip()]
         await conn.execute("BEGIN IMMEDIATE")
         try:
+            if await _pragma(conn, "user_version") >= number:
+                await conn.execute("COMMIT")
+                continue
             for statement in statements:
                 await conn.execute(statement)
             await conn.execute(f"PRAGMA user_version = {number}")
