@@ -190,6 +190,11 @@ class RetryPolicy(NamedTuple):
         return wait + rand if self.jitter else wait
 
 
+StreamWriter = Callable[[Any], None]
+"""What :func:`engine.config.get_stream_writer` returns and a node's ``writer`` parameter gets:
+call it with a value to stream it as a ``"custom"`` chunk (LangGraph's ``StreamWriter``)."""
+
+
 class PregelTask(NamedTuple):
     """A task of the next super-step: ``name`` is the node, ``error`` the exception it raised
     last time (as ``{"type": str, "message": str}``) if it failed."""

@@ -184,7 +184,7 @@ async def test_astream_yields_values_after_each_step_and_updates_per_node():
     assert [chunk for mode, chunk in both if mode == "updates"] == [{"a": {"log": ["a"]}}, {"b": {"log": ["b"]}}]
     assert [chunk for mode, chunk in both if mode == "values"] == values
     with pytest.raises(ValueError, match="stream_mode"):
-        [chunk async for chunk in graph.astream({"topic": "t", "log": []}, stream_mode="debug")]
+        [chunk async for chunk in graph.astream({"topic": "t", "log": []}, stream_mode="messages")]
 
 
 # --- thread isolation (seed 000) ---------------------------------------------------------------

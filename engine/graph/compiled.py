@@ -6,7 +6,9 @@ loop (:mod:`engine.pregel.loop`); the loop never calls back into this class.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import warnings
 import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from engine.checkpoint.base import CheckpointTuple
 
 StreamMode = str
+STREAM_MODES = ("values", "updates", "debug", "tasks", "checkpoints", "custom")
 
 
 def _interrupts_of(outcome: Any, *, waiting_only: bool) -> tuple[Interrupt, ...]:
@@ -42,6 +45,36 @@ def _interrupts_of(outcome: Any, *, waiting_only: bool) -> tuple[Interrupt, ...]
         return ()
     items = outcome.waiting if waiting_only else outcome.interrupts
     return tuple(Interrupt(i.get("value"), str(i.get("id"))) for i in items)
+
+
+DEFAULT_DURABILITY = "sync"
+"""Each step is on disk before the next starts: a debugger's record must survive the crash it
+is used to look at (LangGraph defaults to ``"async"``; pass ``durability="async"`` for that)."""
+
+
+def _durability(durability: str | None, checkpoint_during: bool | None) -> str | None:
+    if checkpoint_during is None:
+        return durability
+    if durability is not None:
+        raise ValueError("pass durability or checkpoint_during (its older name), not both")
+    warnings.warn("checkpoint_during is deprecated; use durability='async' or 'exit'", DeprecationWarning, stacklevel=3)
+    return "async" if checkpoint_during else "exit"
+
+
+def _chunks_of(kind: str, chunk: Any, modes: list[str], values: dict[str, Any]) -> list[tuple[str, Any]]:
+    """What one run-loop event streams as ``(mode, chunk)`` in ``modes`` (``values``: the last
+    state streamed, which an interrupt's ``"values"`` chunk repeats, as LangGraph)."""
+    if kind == INTERRUPT:
+        shown = {"updates": {INTERRUPT: chunk}, "values": {**values, INTERRUPT: chunk}}
+        return [(mode, shown[mode]) for mode in modes if mode in shown]
+    out = []
+    if kind == "debug":
+        alone = "checkpoints" if chunk["type"] == "checkpoint" else "tasks"
+        if alone in modes:
+            out.append((alone, chunk["payload"]))
+    if kind in modes:
+        out.append((kind, chunk))
+    return out
 
 
 class CompiledStateGraph:
@@ -56,6 +89,7 @@ class CompiledStateGraph:
         spec: the frozen description of the graph the run loop works from.
         checkpointer: where checkpoints go (None: nothing is kept).
         env: the clock and id sources (:class:`~engine.pregel.runtime.RunEnv`).
+        store: the memory store nodes are given (``compile(store=...)``), or None.
         graph_ref: ``"module:attr"`` naming this graph, recorded in each checkpoint's metadata
             (``"graph"``) so the debugger can offer to attach it; worked out on first run from
             the module that called ``compile()``, or set by whoever loaded it. Only a name:
@@ -65,8 +99,10 @@ class CompiledStateGraph:
     def __init__(
         self, spec: GraphSpec, *, checkpointer: BaseCheckpointSaver | None, env: RunEnv = DEFAULT_ENV,
         module: str | None = None, graph_ref: str | None = None, breakpoints: Breakpoints = Breakpoints(),
+        store: Any = None,
     ) -> None:
         self.spec = spec
+        self.store = store
         self.breakpoints = breakpoints
         self.checkpointer = checkpointer
         self.env = env
@@ -87,7 +123,7 @@ class CompiledStateGraph:
         database it opened this way)."""
         return CompiledStateGraph(
             self.spec, checkpointer=checkpointer, env=env or self.env, module=self._module,
-            graph_ref=self._ref(), breakpoints=self.breakpoints,
+            graph_ref=self._ref(), breakpoints=self.breakpoints, store=self.store,
         )
 
     def _ref(self) -> str | None:
@@ -105,7 +141,8 @@ class CompiledStateGraph:
 
     def loop(
         self, config: RunnableConfig | None, *, hook: StepHook | None = None,
-        interrupt_before: Any = None, interrupt_after: Any = None,
+        interrupt_before: Any = None, interrupt_after: Any = None, stream: frozenset[str] = frozenset(),
+        durability: str | None = None,
     ) -> SuperStepLoop:
         """A run loop for ``config`` (the debugger drives it with a step ``hook``); breakpoints
         given here replace the compiled ones, as LangGraph's per-call ``interrupt_*`` do."""
@@ -116,42 +153,70 @@ class CompiledStateGraph:
                 raise ValueError(f"breakpoint on {unknown}, which {'is' if len(unknown) == 1 else 'are'} not a node")
         return SuperStepLoop(
             self.spec, self.checkpointer, config, env=self.env, hook=hook, graph_ref=self._ref(),
-            breakpoints=breakpoints,
+            breakpoints=breakpoints, stream=stream, store=self.store, durability=durability or DEFAULT_DURABILITY,
         )
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, *,
         stream_mode: StreamMode | list[StreamMode] = "updates",
-        interrupt_before: Any = None, interrupt_after: Any = None,
+        interrupt_before: Any = None, interrupt_after: Any = None, subgraphs: bool = False,
+        durability: str | None = None, checkpoint_during: bool | None = None,
     ) -> AsyncIterator[Any]:
-        """Run the graph, yielding as it goes.
+        """Run the graph, yielding as it goes; same modes and chunk shapes as LangGraph 1.2.22.
 
-        ``stream_mode="updates"`` (the default, as in LangGraph) yields ``{node: update}`` for
-        each task; ``"values"`` yields the whole state after every super-step (the input's
-        first; a resume's or replay's first is the state it starts from). A list of modes yields
-        ``(mode, chunk)`` pairs. Errors: see :meth:`SuperStepLoop.run`.
+        - ``"updates"`` (the default): ``{node: update}`` as each task finishes (a task reused
+          from an earlier attempt adds ``"__metadata__": {"cached": True}``); a pause adds
+          ``{"__interrupt__": (Interrupt, ...)}``.
+        - ``"values"``: the whole state after every super-step (the input's first; a resume's
+          or replay's first is the state it starts from).
+        - ``"debug"``: ``{"step", "timestamp", "type", "payload"}`` for each task start
+          (``"task"``: ``{"id", "name", "input", "triggers"}``), task result (``"task_result"``:
+          ``{"id", "name", "error", "result", "interrupts"}``, ``error`` the exception) and
+          saved checkpoint (``"checkpoint"``: ``{"config", "parent_config", "values",
+          "metadata", "next", "tasks"}``).
+        - ``"tasks"`` / ``"checkpoints"``: those payloads alone.
+        - ``"custom"``: what nodes pass to their ``writer`` (:func:`engine.config.get_stream_writer`).
+
+        A list of modes yields ``(mode, chunk)`` pairs; ``subgraphs=True`` puts the namespace
+        first: ``(namespace, chunk)`` or ``(namespace, mode, chunk)``, ``()`` for this graph.
+
+        ``durability``: when each step is written, ``"sync"`` (the default here), ``"async"``
+        (LangGraph's default) or ``"exit"``; see :class:`~engine.pregel.commit.Committer`.
+        ``checkpoint_during`` is LangGraph's older spelling (True: ``"async"``, False: ``"exit"``).
+
+        Raises:
+            ValueError: an unknown ``stream_mode`` or ``durability``, or both ``durability`` and
+                ``checkpoint_during``. Run errors: see :meth:`SuperStepLoop.run`.
         """
         modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
         for mode in modes:
-            if mode not in ("values", "updates"):
-                raise ValueError(f"unknown stream_mode {mode!r}; use 'values' or 'updates'")
-        loop = self.loop(config, interrupt_before=interrupt_before, interrupt_after=interrupt_after)
+            if mode not in STREAM_MODES:
+                raise ValueError(f"unknown stream_mode {mode!r}; use one of {', '.join(STREAM_MODES)}")
+        wants = frozenset({"debug"} if {"debug", "tasks", "checkpoints"} & set(modes) else set()) | (
+            frozenset({"custom"}) if "custom" in modes else frozenset()
+        )
+        loop = self.loop(
+            config, interrupt_before=interrupt_before, interrupt_after=interrupt_after, stream=wants,
+            durability=_durability(durability, checkpoint_during),
+        )
+
+        def shaped(mode: str, chunk: Any) -> Any:
+            if isinstance(stream_mode, str):
+                return ((), chunk) if subgraphs else chunk
+            return ((), mode, chunk) if subgraphs else (mode, chunk)
+
         values: dict[str, Any] = {}
-        async for mode, chunk in loop.run(input):
-            if mode == INTERRUPT:
-                # As LangGraph: an "updates" chunk of its own, and the last state with them.
-                for shown in modes:
-                    event = {INTERRUPT: chunk} if shown == "updates" else {**values, INTERRUPT: chunk}
-                    yield event if isinstance(stream_mode, str) else (shown, event)
-                continue
-            if mode == "values":
-                values = chunk
-            if mode in modes:
-                yield chunk if isinstance(stream_mode, str) else (mode, chunk)
+        async with contextlib.aclosing(loop.run(input)) as run:  # closing the stream stops the run
+            async for kind, chunk in run:
+                for mode, out in _chunks_of(kind, chunk, modes, values):
+                    yield shaped(mode, out)
+                if kind == "values":
+                    values = chunk
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, *,
         interrupt_before: Any = None, interrupt_after: Any = None,
+        durability: str | None = None, checkpoint_during: bool | None = None,
     ) -> dict[str, Any]:
         """Run the graph to the end and return the final state values (a dict).
 
@@ -160,10 +225,14 @@ class CompiledStateGraph:
         branch off it, the old ones are kept). ``input=Command(resume=...)`` answers the
         interrupts the thread waits on. When a node calls ``interrupt()`` the run pauses and the
         result has ``"__interrupt__": [Interrupt, ...]`` besides the state, as in LangGraph.
+        ``durability``: see :meth:`astream`.
         """
         values: dict[str, Any] = {}
         interrupts: tuple[Any, ...] = ()
-        loop = self.loop(config, interrupt_before=interrupt_before, interrupt_after=interrupt_after)
+        loop = self.loop(
+            config, interrupt_before=interrupt_before, interrupt_after=interrupt_after,
+            durability=_durability(durability, checkpoint_during),
+        )
         async for mode, chunk in loop.run(input):
             if mode == "values":
                 values = chunk
@@ -172,16 +241,16 @@ class CompiledStateGraph:
         values = values or self.spec.state_values(loop.channels)
         return {**values, INTERRUPT: list(interrupts)} if interrupts else values
 
-    def invoke(self, input: Any, config: RunnableConfig | None = None, **breakpoints: Any) -> dict[str, Any]:
-        """Sync form of :meth:`ainvoke` (``interrupt_before=`` / ``interrupt_after=`` too)."""
-        return run_sync(self.ainvoke(input, config, **breakpoints))
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **options: Any) -> dict[str, Any]:
+        """Sync form of :meth:`ainvoke` (same options)."""
+        return run_sync(self.ainvoke(input, config, **options))
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, *,
-        stream_mode: StreamMode | list[StreamMode] = "updates", **breakpoints: Any,
+        stream_mode: StreamMode | list[StreamMode] = "updates", **options: Any,
     ) -> Iterator[Any]:
-        """Sync form of :meth:`astream`: yields each chunk as its super-step finishes."""
-        return iterate_sync(self.astream(input, config, stream_mode=stream_mode, **breakpoints))
+        """Sync form of :meth:`astream` (same options): yields each chunk as it comes."""
+        return iterate_sync(self.astream(input, config, stream_mode=stream_mode, **options))
 
     def _require_saver(self) -> BaseCheckpointSaver:
         if self.checkpointer is None:

@@ -16,10 +16,18 @@ from typing import Any, Literal, get_args, get_origin
 from engine.constants import END, RESERVED_CHARACTERS, START
 from engine.errors import GraphValidationError
 from engine.graph.compiled import CompiledStateGraph
-from engine.pregel.nodes import Branch, NodeSpec, command_destinations, config_argument, return_hint
+from engine.pregel.nodes import (
+    Branch,
+    NodeSpec,
+    command_destinations,
+    config_argument,
+    injected_arguments,
+    return_hint,
+)
 from engine.pregel.runtime import Breakpoints
 from engine.pregel.schema import StateField, state_fields
 from engine.pregel.spec import GraphSpec
+from engine.store.base import BaseStore
 from engine.types import RetryPolicy
 
 
@@ -92,7 +100,9 @@ class StateGraph:
                 f"node name {name!r} contains a reserved character ({' '.join(RESERVED_CHARACTERS)})"
             )
         else:
-            self.nodes[name] = NodeSpec(name, action, config_argument(action), _policies(name, policies))
+            self.nodes[name] = NodeSpec(
+                name, action, config_argument(action), _policies(name, policies), injected_arguments(action)
+            )
         return self
 
     def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph:
@@ -126,7 +136,7 @@ class StateGraph:
             mapping = dict(path_map)
         else:
             mapping = {d: d for d in path_map}
-        self.branches.append(Branch(source, path, mapping, config_argument(path)))
+        self.branches.append(Branch(source, path, mapping, config_argument(path), injected_arguments(path)))
         return self
 
     def set_entry_point(self, key: str) -> StateGraph:
@@ -223,12 +233,15 @@ class StateGraph:
         name: str | None = None,
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
+        store: Any = None,
         **options: Any,
     ) -> CompiledStateGraph:
         """Validate and return a runnable :class:`~engine.graph.compiled.CompiledStateGraph`.
 
         ``interrupt_before`` / ``interrupt_after``: static breakpoints, node names or ``"*"``
-        (see :class:`~engine.pregel.runtime.Breakpoints`), as in LangGraph.
+        (see :class:`~engine.pregel.runtime.Breakpoints`), as in LangGraph. ``store``: a
+        :class:`~engine.store.base.BaseStore` that nodes declaring a ``store`` parameter (or one
+        annotated ``BaseStore``) receive, and :func:`engine.config.get_store` returns.
 
         Raises:
             GraphValidationError: listing every problem found by :meth:`validate`, and
@@ -236,10 +249,15 @@ class StateGraph:
 
         Warns:
             GraphWarning: one per finding of :meth:`warnings` (the graph still compiles).
-            NotImplementedError: for LangGraph options retrace does not have yet (``store``,
-                ``cache``, ...): silently ignoring one would change what the graph does.
+            NotImplementedError: for LangGraph options retrace does not have yet (``cache``,
+                ...): silently ignoring one would change what the graph does.
         """
         _refuse_unsupported("compile()", options)
+        if store is not None and not isinstance(store, BaseStore):
+            raise TypeError(
+                f"compile(store=...) takes a store (engine.store.InMemoryStore, "
+                f"engine.store.sqlite.AsyncSqliteStore, ...), not {type(store).__name__}"
+            )
         breakpoints = Breakpoints.of(interrupt_before, interrupt_after)
         problems = self.validate()
         problems += [f"breakpoint on {n!r}, which is not a node" for n in breakpoints.unknown(self.nodes)]
@@ -257,7 +275,9 @@ class StateGraph:
             branches=self.branches,
         )
         caller = sys._getframe(1).f_globals.get("__name__")
-        return CompiledStateGraph(spec, checkpointer=checkpointer, module=caller, breakpoints=breakpoints)
+        return CompiledStateGraph(
+            spec, checkpointer=checkpointer, module=caller, breakpoints=breakpoints, store=store
+        )
 
 
 def _policies(node: str, given: Any) -> tuple[RetryPolicy, ...]:

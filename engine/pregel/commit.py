@@ -6,7 +6,9 @@ Everything the run loop writes to a checkpointer goes through :class:`Committer`
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +19,9 @@ from engine.checkpoint.base import (
     PendingWrite,
     RunnableConfig,
     StepRecord,
+    checkpoint_config,
+    config_checkpoint_ns,
+    config_thread_id,
 )
 from engine.constants import ERROR_CHANNEL
 from engine.errors import SerializationError
@@ -66,14 +71,48 @@ def _writes_by_node(spec: GraphSpec, tasks: Sequence[Task]) -> dict[str, list[st
     return {name: sorted(keys) for name, keys in writes.items()}
 
 
-class Committer:
-    """Saves a run's checkpoints and failures to ``saver`` (does nothing without one)."""
+DURABILITY_MODES = ("sync", "async", "exit")
 
-    def __init__(self, spec: GraphSpec, saver: BaseCheckpointSaver | None, env: RunEnv, graph_ref: str | None) -> None:
+
+class Committer:
+    """Saves a run's checkpoints and failures to ``saver`` (does nothing without one).
+
+    ``durability`` is LangGraph's argument of that name:
+
+    - ``"sync"`` (retrace's default): :meth:`save` returns once the step's transaction has
+      committed, so the next step starts only after it is on disk; a process killed at any
+      point loses no finished step.
+    - ``"async"`` (LangGraph's default): :meth:`save` starts the write and returns; the next
+      step runs while it commits. Writes stay in order (each waits for the one before) and
+      :meth:`flush` (the end of the run, a pause, a failure) waits for all of them. A value
+      that cannot be saved is reported by the next save or the flush.
+    - ``"exit"``: nothing is written until :meth:`flush`, which saves the run's last checkpoint
+      alone (its parent: the checkpoint the run started from). The steps in between, and
+      what their tasks wrote, are not kept.
+
+    Raises:
+        ValueError: an unknown ``durability``.
+    """
+
+    def __init__(
+        self, spec: GraphSpec, saver: BaseCheckpointSaver | None, env: RunEnv, graph_ref: str | None,
+        durability: str = "sync",
+    ) -> None:
+        if durability not in DURABILITY_MODES:
+            raise ValueError(f"durability must be one of {', '.join(map(repr, DURABILITY_MODES))}, not {durability!r}")
         self.spec = spec
         self.saver = saver
         self.env = env
         self.graph_ref = graph_ref
+        self.durability = durability
+        self._writing: asyncio.Task[Any] | None = None
+        self._deferred: tuple[RunnableConfig, StepRecord, set[str]] | None = None
+        """``"exit"``: the first deferred step's parent, the latest record, every channel
+        changed since."""
+
+    def metadata(self, source: str, step: int, tasks: Sequence[Task], edited_as: str | None = None) -> dict[str, Any]:
+        """The metadata :meth:`save` gives a checkpoint (see :func:`step_metadata`)."""
+        return step_metadata(self.spec, source, step, tasks, edited_as=edited_as, graph_ref=self.graph_ref)
 
     async def save(
         self,
@@ -114,13 +153,45 @@ class Committer:
                 versions_seen=copy.deepcopy(versions_seen),
                 pending_sends=list(sends),
             ),
-            metadata=step_metadata(
-                self.spec, source, step, tasks, edited_as=edited_as, graph_ref=self.graph_ref
-            ),
+            metadata=self.metadata(source, step, tasks, edited_as),
             next=next_nodes,
             new_versions={c: versions[c] for c in changed if c in versions},
             task_writes=writes_of_tasks(tasks),
         )
+        config = checkpoint_config(config_thread_id(parent), config_checkpoint_ns(parent), checkpoint_id)
+        if self.durability == "exit":
+            first, _, before = self._deferred or (parent, record, set())
+            self._deferred = (first, record, before | set(record.new_versions))
+            return config
+        if self.durability == "async":
+            previous = self._writing
+
+            async def write() -> None:
+                if previous is not None:
+                    await previous  # in order; a failed write stops the ones after it
+                await self._store(parent, record)
+
+            self._writing = asyncio.ensure_future(write())
+            return config
+        return await self._store(parent, record)
+
+    async def flush(self) -> None:
+        """Wait for the writes started by ``"async"`` saves, or write ``"exit"``'s deferred
+        checkpoint. Raises what a write raised."""
+        if self._deferred is not None:
+            first, record, changed = self._deferred
+            self._deferred = None
+            versions = record.checkpoint.channel_versions
+            record = dataclasses.replace(
+                record, task_writes=(), new_versions={c: versions[c] for c in changed if c in versions}
+            )
+            await self._store(first, record)
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing
+
+    async def _store(self, parent: RunnableConfig, record: StepRecord) -> RunnableConfig:
+        assert self.saver is not None
         try:
             return await self.saver.aput_step(parent, record)
         except SerializationError as exc:
@@ -150,6 +221,10 @@ class Committer:
         hides ``exc`` (it is added to ``exc``'s notes)."""
         if self.saver is None:
             return
+        try:
+            await self.flush()
+        except Exception as save_exc:
+            exc.add_note(f"retrace could not save an earlier step of this run: {save_exc!r}")
         storable = []
         for write in writes:
             problem = self._unstorable(write.value)
@@ -166,5 +241,16 @@ class Committer:
 
     async def keep_finished(self, at: RunnableConfig, tasks: Sequence[Task]) -> None:
         """Record what finished tasks of an interrupted (cancelled) step wrote, against ``at``."""
+        await self.put_writes(at, writes_of_tasks(tasks))
+
+    async def put_writes(self, at: RunnableConfig, writes: Sequence[PendingWrite]) -> None:
+        """Record pending writes against ``at`` (after the saves before them)."""
         if self.saver is not None:
-            await self.saver.aput_writes(at, writes_of_tasks(tasks))
+            await self.flush()
+            await self.saver.aput_writes(at, writes)
+
+    async def record_interrupt(self, at: RunnableConfig) -> None:
+        """Mark the thread ``interrupted`` at ``at`` (after the saves before it)."""
+        if self.saver is not None:
+            await self.flush()
+            await self.saver.arecord_interrupt(at, at=self.env.now())

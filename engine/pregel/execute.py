@@ -15,13 +15,14 @@ from engine.channels import BaseChannel
 from engine.checkpoint.base import PendingWrite
 from engine.errors import GraphInterrupt
 from engine.pregel.algo import Task
+from engine.pregel.nodes import RunContext
 from engine.pregel.pending import reuse_finished
 from engine.pregel.runtime import RunEnv
 from engine.pregel.spec import GraphSpec
 
 
 async def run_attempts(
-    spec: GraphSpec, task: Task, channels: Mapping[str, BaseChannel], config: Any, env: RunEnv, run_id: str
+    spec: GraphSpec, task: Task, channels: Mapping[str, BaseChannel], context: RunContext, env: RunEnv, run_id: str
 ) -> list[tuple[str, Any]]:
     """Run ``task`` until it finishes, pauses, or fails with no retry left; return its writes.
 
@@ -36,7 +37,7 @@ async def run_attempts(
     """
     node = spec.nodes.get(task.name)
     if node is None:  # START's input step: nothing of the user's runs
-        return await spec.run_task(task, channels, config)
+        return await spec.run_task(task, channels, context)
     policies = node.retry_policy
     tries = 0
     while True:
@@ -45,7 +46,7 @@ async def run_attempts(
         attempt: dict[str, Any] = {"run": run_id, "started_at": started}
         task.attempts.append(attempt)
         try:
-            writes = await spec.run_task(task, channels, config)
+            writes = await spec.run_task(task, channels, context)
         except GraphInterrupt:
             attempt.update(ms=_ms(env, t0), interrupted=True)
             raise
@@ -68,19 +69,19 @@ async def execute(
     spec: GraphSpec,
     tasks: Sequence[Task],
     channels: Mapping[str, BaseChannel],
-    config: Any,
+    context: RunContext,
     saved: Sequence[PendingWrite],
     on_cancel: Callable[[list[Task]], Awaitable[None]],
     env: RunEnv,
     run_id: str,
-    on_finish: Callable[[Task], None] | None = None,
+    on_finish: Callable[[Task, bool], None] | None = None,
 ) -> list[tuple[Task, Exception]]:
     """Run the tasks with no finished writes in ``saved``; fill in every task's ``writes``
     (attempts are marked with ``run_id``, see :func:`run_attempts`).
 
     Returns the failures ``(task, exception)`` in task order (empty: the step succeeded).
-    ``on_finish`` is called with each task as it finishes (in finishing order; the reused ones
-    first). If the run is cancelled, ``on_cancel`` gets the tasks that had finished (to save
+    ``on_finish(task, cached)`` is called as each task finishes (in finishing order; first the
+    ones reused from an earlier attempt of the step, with ``cached`` True). If the run is cancelled, ``on_cancel`` gets the tasks that had finished (to save
     their writes) before the cancellation goes on. A ``BaseException`` that is not an
     ``Exception`` (``KeyboardInterrupt``) is raised as it is.
     """
@@ -88,13 +89,13 @@ async def execute(
     if on_finish is not None:
         for task in tasks:
             if task not in to_run:
-                on_finish(task)
+                on_finish(task, True)
 
     async def run(task: Task) -> list[tuple[str, Any]]:
-        writes = await run_attempts(spec, task, channels, config, env, run_id)
+        writes = await run_attempts(spec, task, channels, context, env, run_id)
         task.writes = writes
         if on_finish is not None:
-            on_finish(task)
+            on_finish(task, False)
         return writes
 
     futures = [asyncio.ensure_future(run(t)) for t in to_run]

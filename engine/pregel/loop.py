@@ -10,17 +10,14 @@ writes so a resumed run does not redo them.
 
 from __future__ import annotations
 
+import contextlib
+
 import copy
-import inspect
 from collections.abc import AsyncIterator
 from typing import Any
 
 from engine.checkpoint.base import (
-    BaseCheckpointSaver,
-    PendingWrite,
     RunnableConfig,
-    config_checkpoint_id,
-    config_thread_id,
 )
 from engine.constants import INTERRUPT, START
 from engine.errors import (
@@ -34,162 +31,54 @@ from engine.pregel.algo import (
     apply_writes,
     checkpoint_values,
     next_version,
-    prepare_next_tasks,
     sends_of,
     task_id,
 )
-from engine.pregel.commit import Committer
 from engine.pregel.execute import execute
+from engine.pregel.loop_state import LoopState
 from engine.pregel.pending import (
     error_write,
     paused_writes,
+    restore_paused,
+    task_outcomes,
     writes_of_tasks,
 )
 from engine.pregel.resume import apply_input, give_answers, input_task
-from engine.pregel.runtime import (
-    DEFAULT_ENV,
-    Breakpoints,
-    RunEnv,
-    StepCommitted,
-    StepHook,
-    StepPlan,
+from engine.pregel.stream import (
+    Event,
+    checkpoint_payload,
+    task_payload,
+    task_result_payload,
 )
-from engine.pregel.spec import GraphSpec
 from engine.pregel.update import update_node
 from engine.pregel.validate import check_update_types
 from engine.types import Command
 
-DEFAULT_RECURSION_LIMIT = 25
 
+class SuperStepLoop(LoopState):
+    """One run of a graph on one thread; iterate :meth:`run` to drive it, or call :meth:`update`
+    (the state it works on and how it is saved: :class:`~engine.pregel.loop_state.LoopState`)."""
 
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
+    async def run(self, input: Any) -> AsyncIterator[Event]:
+        """See :meth:`_run`; what the run saved is on disk when it ends, whatever the
+        durability (a failure to save is raised then, unless the run is already failing)."""
+        try:
+            async with contextlib.aclosing(self._run(input)) as events:
+                async for event in events:
+                    yield event
+        except BaseException as exc:
+            try:
+                await self.committer.flush()
+            except Exception as save_exc:
+                exc.add_note(f"retrace could not save a step of this run: {save_exc!r}")
+            raise
+        await self.committer.flush()
 
-
-class SuperStepLoop:
-    """One run of a graph on one thread; iterate :meth:`run` to drive it, or call :meth:`update`.
-
-    Holds the channels, their versions and the versions each node has seen, plus the config of
-    the last saved checkpoint (the parent of the next one).
-    """
-
-    def __init__(
-        self,
-        spec: GraphSpec,
-        saver: BaseCheckpointSaver | None,
-        config: RunnableConfig | None,
-        *,
-        env: RunEnv = DEFAULT_ENV,
-        hook: StepHook | None = None,
-        graph_ref: str | None = None,
-        breakpoints: Breakpoints = Breakpoints(),
-    ) -> None:
-        self.spec = spec
-        self.breakpoints = breakpoints
-        self.saver = saver
-        self.env = env
-        self.hook = hook
-        self.committer = Committer(spec, saver, env, graph_ref)
-        self.config: RunnableConfig = dict(config or {})
-        self.config.setdefault("configurable", {})
-        self.recursion_limit = int(self.config.get("recursion_limit", DEFAULT_RECURSION_LIMIT))
-        self.channels = spec.new_channels()
-        self.versions: dict[str, str] = {}
-        self.versions_seen: dict[str, dict[str, str]] = {}
-        self.parent_config: RunnableConfig | None = None
-        self.checkpoint_id = ""
-        self.step = -1
-        self.pending_writes: list[PendingWrite] = []
-        self.sends: list[Any] = []
-        """The checkpoint's pending ``Send``s: the pushed tasks of the next step."""
-        self.metadata: dict[str, Any] = {}
-        self.replaying = False
-        """The config named a checkpoint and the input is None: a replay (a fork), or a run on
-        from an edit."""
-        self.replay_from: str | None = None
-        """A replayed checkpoint that already has writes recorded against it (an edit run on
-        before): the steps run from it get task ids of their own, so what the earlier run
-        recorded is never overwritten."""
-        self.run_id = env.token()
-        """This run's token: it salts a replay's task ids and marks the attempts it makes."""
-        self._input_task: Task | None = None
-
-    async def _load(self, *, resuming: bool = False) -> bool:
-        """Restore the checkpoint named by the config (or the thread's latest); False if none.
-        ``resuming``: the input is a Command, which goes on from the named checkpoint with what
-        was recorded there (its answers included), as LangGraph does, rather than replaying."""
-        if self.saver is None:
-            return False
-        config_thread_id(self.config)
-        saved = await self.saver.aget_tuple(self.config)
-        if saved is None:
-            if config_checkpoint_id(self.config):
-                raise EmptyInputError(
-                    f"thread {self.config['configurable']['thread_id']!r} has no checkpoint "
-                    f"{config_checkpoint_id(self.config)!r}"
-                )
-            return False
-        self.channels = self.spec.restored_channels(saved.checkpoint.channel_values)
-        self.versions = dict(saved.checkpoint.channel_versions)
-        self.versions_seen = copy.deepcopy(saved.checkpoint.versions_seen)
-        self.step = int(saved.metadata.get("step", -1))
-        self.parent_config = saved.config
-        self.checkpoint_id = saved.checkpoint.id
-        self.sends = list(saved.checkpoint.pending_sends or [])
-        self.metadata = saved.metadata
-        # An explicit checkpoint_id with no Command is a replay (a fork): every step after that
-        # checkpoint runs again, as in LangGraph. The writes saved against it come from the run
-        # that went on from there before, so a replay does not reuse them.
-        self.replaying = config_checkpoint_id(self.config) is not None and not resuming
-        self.pending_writes = [] if self.replaying else list(saved.pending_writes)
-        self.replay_from = saved.checkpoint.id if self.replaying and saved.pending_writes else None
-        return True
-
-    def _plan(self, checkpoint_id: str) -> list[Task]:
-        key = checkpoint_id
-        if checkpoint_id == self.replay_from:
-            key = f"{checkpoint_id}|replay:{self.run_id}"
-        return prepare_next_tasks(
-            key, self.step + 1, self.channels, self.versions, self.versions_seen, self.spec.triggers, self.sends
-        )
-
-    def _at(self) -> RunnableConfig:
-        """Where a failure is recorded: the last saved checkpoint, else the thread."""
-        return self.parent_config or self.config
-
-    async def _commit(
-        self, source: str, tasks: list[Task], changed: set[str], *, edited_as: str | None = None
-    ) -> list[Task]:
-        """Save the checkpoint ``self.checkpoint_id``; tell the hook; return the next step's tasks."""
-        next_tasks = self._plan(self.checkpoint_id)
-        parent = self.parent_config or {
-            "configurable": {k: v for k, v in self.config["configurable"].items() if k != "checkpoint_id"}
-        }
-        saved = await self.committer.save(
-            parent, checkpoint_id=self.checkpoint_id, source=source, step=self.step, tasks=tasks,
-            channels=self.channels, versions=self.versions, versions_seen=self.versions_seen,
-            changed=changed, next_nodes=tuple(t.name for t in next_tasks), edited_as=edited_as,
-            sends=self.sends,
-        )
-        if saved is not None:
-            self.parent_config = saved
-        if self.hook is not None:
-            committed = StepCommitted(
-                self.step, source, saved, tuple(tasks), tuple(t.name for t in next_tasks),
-                self.spec.state_values(self.channels),
-            )
-            await _maybe_await(self.hook.after_step(committed))
-        return next_tasks
-
-    async def _may_run(self, tasks: list[Task]) -> bool:
-        if self.hook is None:
-            return True
-        plan = StepPlan(self.step + 1, self.parent_config, tuple(tasks))
-        return await _maybe_await(self.hook.before_step(plan)) is not False
-
-    async def run(self, input: Any) -> AsyncIterator[tuple[str, Any]]:
+    async def _run(self, input: Any) -> AsyncIterator[Event]:
         """Yield ``("values", state)`` after each super-step and ``("updates", {node: update})``
-        per task. Ends early, with nothing more run, when the hook's ``before_step`` says False,
+        per task as it finishes (a task reused from an earlier attempt of the step adds
+        ``"__metadata__": {"cached": True}``, as LangGraph); with ``stream`` asking for them,
+        ``("debug", chunk)`` events (see :mod:`engine.pregel.stream`) and ``("custom", value)``. Ends early, with nothing more run, when the hook's ``before_step`` says False,
         at a breakpoint, or when a node calls ``interrupt()``: then the last event is
         ``("__interrupt__", (Interrupt, ...))``, then the finished tasks' updates and the state
         with them.
@@ -230,6 +119,8 @@ class SuperStepLoop:
             self.checkpoint_id = new_id
             self.pending_writes = []
             tasks = await self._commit("input", [], changed)
+            for event in self.events.drain():
+                yield event
         elif not loaded:
             raise EmptyInputError(
                 f"nothing to run: the input is {'a Command' if command else 'None'} and the thread "
@@ -241,10 +132,16 @@ class SuperStepLoop:
             self.step += 1
             self.checkpoint_id = self.env.checkpoint_id()
             tasks = await self._commit("fork", [], set())
+            for event in self.events.drain():
+                yield event
         else:
             tasks = self._plan(self.checkpoint_id)
             if state := self.spec.state_values(self.channels):
                 yield "values", state  # a resume starts with the state it goes on from, as LangGraph
+            if self.events.debug:  # and with the checkpoint it goes on from
+                self._debug_resumed(tasks)
+                for event in self.events.drain():
+                    yield event
         self._input_task = self._resume_input(tasks, command)
         # A resume or replay goes past the breakpoint it stopped at (LangGraph counts what is
         # pending when resuming as seen by its interrupts).
@@ -274,7 +171,14 @@ class SuperStepLoop:
             if early is not None:
                 changed = self._apply_input(early, new_id)
                 yield "values", self.spec.state_values(self.channels)
-            paused = await self._execute(tasks, early)
+            if self.events.debug:
+                for task in tasks:
+                    if task.name != START:
+                        self.events.debug_event("task", self.step, task_payload(task, self._input_of(task)))
+            async with contextlib.aclosing(self.events.during(self._execute(tasks, early))) as during:
+                async for event in during:
+                    yield event
+            paused = self.events.result
             if paused:
                 async for event in self._interrupted(tasks, paused, early):
                     yield event
@@ -290,21 +194,31 @@ class SuperStepLoop:
             self.sends = sends_of(tasks)
             next_tasks = await self._commit("loop", [*([early] if early else []), *tasks], changed)
             self.pending_writes = []
-            for task in tasks:
-                if task.name != START:
-                    yield "updates", {task.name: self.spec.task_update(task)}
             if any(c in self.spec.fields for c in changed):
                 yield "values", self.spec.state_values(self.channels)
+            for event in self.events.drain():
+                yield event
             if next_tasks and self.breakpoints.stops_after(tasks):
                 await self._pause()
                 return
             tasks = next_tasks
 
-    async def _pause(self) -> None:
-        """Stop at a breakpoint: the last checkpoint stays where the run goes on from, and the
-        thread is marked ``interrupted``."""
-        if self.saver is not None and self.parent_config is not None:
-            await self.saver.arecord_interrupt(self.parent_config, at=self.env.now())
+    def _input_of(self, task: Task) -> Any:
+        """What ``task`` gets as its input: its Send's argument, or the state."""
+        return task.send["arg"] if task.send is not None else self.spec.state_values(self.channels)
+
+    def _debug_resumed(self, tasks: list[Task]) -> None:
+        """The checkpoint a resume goes on from, with what its tasks recorded there."""
+        outcomes = task_outcomes(self.pending_writes)
+        restore_paused(tasks, self.pending_writes)
+        results = {
+            t.id: self.spec.task_update(Task(t.id, t.name, t.triggers, list(outcomes[t.id].writes))) or {}
+            for t in tasks if t.id in outcomes and outcomes[t.id].finished
+        }
+        self.events.debug_event("checkpoint", self.step, checkpoint_payload(
+            self.parent_config, self._loaded_parent, self.spec.state_values(self.channels), self.metadata,
+            tasks, results,
+        ))
 
     def _resume_input(self, tasks: list[Task], command: Command | None) -> Task | None:
         """Give a resume's answers to the waiting tasks (see :mod:`engine.pregel.resume`)."""
@@ -322,17 +236,14 @@ class SuperStepLoop:
         ``interrupted``; yield the finished tasks' updates, the state with them, the interrupts."""
         waiting = {t.id for t, _ in paused}
         finished = [t for t in tasks if t.id not in waiting]
-        if self.saver is not None and self.parent_config is not None:
+        if self.parent_config is not None:
             rows = writes_of_tasks([*([early] if early else []), *finished])
             rows += paused_writes([t for t, _ in paused])
-            await self.saver.aput_writes(self.parent_config, rows)
+            await self.committer.put_writes(self.parent_config, rows)
         await self._pause()
-        # As LangGraph streams them: the interrupt first (with the state before the step),
-        # then what the finished tasks wrote.
+        # As LangGraph streams them: the finished tasks' updates (already streamed), the
+        # interrupt (with the state before the step), then the state with what finished.
         yield INTERRUPT, tuple(i for _, exc in paused for i in exc.interrupts)
-        for task in finished:
-            if task.name != START:
-                yield "updates", {task.name: self.spec.task_update(task)}
         if any(self.spec.task_update(t) for t in finished):
             shown = self.spec.restored_channels(checkpoint_values(self.channels))
             try:
@@ -353,14 +264,23 @@ class SuperStepLoop:
             if self.parent_config is not None:
                 await self.committer.keep_finished(self.parent_config, finished)
 
+        def finished(task: Task, cached: bool) -> None:
+            self.events.finished(task, self.spec.task_update(task), self.step, cached=cached)
+
         outcomes = await execute(
-            self.spec, tasks, self.channels, self.config, self.pending_writes, keep_finished, self.env,
-            self.run_id,
+            self.spec, tasks, self.channels, self.context, self.pending_writes, keep_finished, self.env,
+            self.run_id, finished,
         )
         paused = [(t, e) for t, e in outcomes if isinstance(e, GraphInterrupt)]
         failures = [(t, e) for t, e in outcomes if not isinstance(e, GraphInterrupt)]
         for task, exc in paused:
             task.interrupts = [i.to_data() for i in exc.interrupts]  # what it waits for, to record
+        if self.events.debug:
+            for task, exc in outcomes:
+                stopped = isinstance(exc, GraphInterrupt)
+                self.events.debug_event("task_result", self.step, task_result_payload(
+                    task, None, None if stopped else exc, task.interrupts if stopped else None,
+                ))
         if failures:
             stopped = {t.id for t, _ in outcomes}
             writes = writes_of_tasks([*([early] if early else []), *(t for t in tasks if t.id not in stopped)])
@@ -397,7 +317,7 @@ class SuperStepLoop:
         if values is not None:
             task.writes = self.spec.update_writes(node, values)
             check_update_types(self.spec.fields, task.writes)
-        task.writes += await self.spec.edge_writes(node, task.writes, self.channels, self.config)
+        task.writes += await self.spec.edge_writes(node, task.writes, self.channels, self.context)
         # The update is a step of its own, as in LangGraph 1.2.22 (checked side by side): the
         # tasks pending at this checkpoint are superseded, finished siblings of a failed step
         # included (their recorded writes stay on record, unapplied), and what runs next comes
@@ -411,5 +331,6 @@ class SuperStepLoop:
         self.checkpoint_id = new_id
         self.sends = sends_of([task])  # the pending pushes are superseded, as the pulled tasks
         await self._commit("update", [task], changed, edited_as=node)
+        await self.committer.flush()
         assert self.parent_config is not None
         return self.parent_config

@@ -17,15 +17,28 @@ from engine.types import Command, RetryPolicy
 
 
 @dataclass(frozen=True)
+class RunContext:
+    """What a node or router may ask for besides the state: the run's ``config``, the
+    ``writer`` of ``stream_mode="custom"`` chunks, and the graph's ``store`` (None if it has
+    none)."""
+
+    config: Any
+    writer: Callable[[Any], None]
+    store: Any = None
+
+
+@dataclass(frozen=True)
 class NodeSpec:
     """A node: its name, its function, how the function takes ``config`` (see
-    :func:`config_argument`), and its retry policies (the first that matches an exception
-    applies; none: a failure is final)."""
+    :func:`config_argument`), the other run values it asks for (:func:`injected_arguments`),
+    and its retry policies (the first that matches an exception applies; none: a failure is
+    final)."""
 
     name: str
     fn: Callable[..., Any]
     config_arg: str | None
     retry_policy: tuple[RetryPolicy, ...] = ()
+    injected: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,15 +49,29 @@ class Branch:
     router: Callable[..., Any]
     path_map: dict[Hashable, str] | None
     config_arg: str | None
+    injected: tuple[str, ...] = ()
 
     def destinations(self) -> list[str] | None:
         """Every node the branch can route to, or ``None`` when that cannot be known."""
         return sorted(set(self.path_map.values())) if self.path_map is not None else None
 
 
+def _annotation_name(param: inspect.Parameter) -> str:
+    annotation = param.annotation
+    if isinstance(annotation, str):
+        return annotation.rsplit(".", 1)[-1]
+    return getattr(annotation, "__name__", "") or ""
+
+
+def _store_slot(param: inspect.Parameter) -> bool:
+    """A positional parameter that takes the store: named ``store`` or annotated ``BaseStore``."""
+    return param.name == "store" or _annotation_name(param) in ("BaseStore", "Optional[BaseStore]")
+
+
 def config_argument(fn: Callable[..., Any]) -> str | None:
     """How ``fn`` takes the run's config: ``"keyword"`` (a parameter named ``config``),
-    ``"positional"`` (a second required positional parameter) or ``None`` (it does not)."""
+    ``"positional"`` (a second required positional parameter that is not the writer or the
+    store, see :func:`injected_arguments`) or ``None`` (it does not)."""
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
@@ -56,16 +83,45 @@ def config_argument(fn: Callable[..., Any]) -> str | None:
     positional = [
         p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
     ]
-    return "positional" if len(positional) >= 2 else None
+    second = positional[1] if len(positional) >= 2 else None
+    taken = second is not None and (second.name == "writer" or _store_slot(second))
+    return "positional" if second is not None and not taken else None
 
 
-def call_arguments(config_arg: str | None, state: Any, config: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+def injected_arguments(fn: Callable[..., Any]) -> tuple[str, ...]:
+    """The run values besides ``config`` that ``fn`` asks for, as LangGraph passes them: a
+    parameter named ``writer`` (the ``StreamWriter``) or ``store`` (the graph's store; also a
+    parameter annotated ``BaseStore``, whatever its name), given by keyword."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return ()
+    names = []
+    for p in params[1:]:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
+            continue
+        if p.name == "writer":
+            names.append("writer")
+        elif _store_slot(p):
+            names.append(f"store={p.name}")
+    return tuple(names)
+
+
+def call_arguments(
+    config_arg: str | None, injected: tuple[str, ...], state: Any, context: RunContext
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The positional and keyword arguments of a node or router call."""
+    kwargs: dict[str, Any] = {}
+    for item in injected:
+        if item == "writer":
+            kwargs["writer"] = context.writer
+        elif item.startswith("store="):
+            kwargs[item.removeprefix("store=")] = context.store
     if config_arg == "keyword":
-        return (state,), {"config": config}
+        return (state,), {"config": context.config, **kwargs}
     if config_arg == "positional":
-        return (state, config), {}
-    return (state,), {}
+        return (state, context.config), kwargs
+    return (state,), kwargs
 
 
 def return_hint(fn: Callable[..., Any]) -> Any:

@@ -20,7 +20,8 @@ from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
 from engine.constants import BRANCH_PREFIX, END, JOIN_PREFIX, START, TASKS
 from engine.errors import InvalidUpdateError, UnknownNodeError, UnknownRouteError
 from engine.pregel.algo import Task
-from engine.pregel.nodes import Branch, NodeSpec, call_arguments
+from engine.config import CURRENT_RUN
+from engine.pregel.nodes import Branch, NodeSpec, RunContext, call_arguments
 from engine.pregel.schema import StateField, build_state, state_to_dict
 from engine.types import CURRENT_TASK, Command, Send, TaskResume
 
@@ -175,7 +176,7 @@ class GraphSpec:
             )
         return list(update.items())
 
-    async def run_task(self, task: Task, channels: Mapping[str, BaseChannel], config: Any) -> list[tuple[str, Any]]:
+    async def run_task(self, task: Task, channels: Mapping[str, BaseChannel], context: RunContext) -> list[tuple[str, Any]]:
         """Run one task and return its writes: state updates, then the edges it takes (a
         returned :class:`~engine.types.Command`'s ``goto`` first, then the static edges).
 
@@ -187,23 +188,25 @@ class GraphSpec:
         if task.name == START:
             update = state_to_dict(channels[START].value)
             writes = [(k, v) for k, v in update.items() if k in self.fields]
-            return writes + await self.edge_writes(task.name, writes, channels, config)
+            return writes + await self.edge_writes(task.name, writes, channels, context)
         node = self.nodes[task.name]
         # A pushed task gets its Send's argument as its input, as in LangGraph.
         state = task.send["arg"] if task.send is not None else build_state(self.state_schema, self.state_values(channels))
         # The node's routers run in its context too: an interrupt() there pauses the node's
         # task, which runs again (node and routers) on resume, as in LangGraph.
         token = CURRENT_TASK.set(TaskResume(task.id, task.resume, open_answer=task.open_answer))
+        run_token = CURRENT_RUN.set(context)
         try:
-            result = await call(node.fn, call_arguments(node.config_arg, state, config))
+            result = await call(node.fn, call_arguments(node.config_arg, node.injected, state, context))
             if isinstance(result, Command):
                 goto = [w for item in result.goto_nodes() for w in self._route(item, f"node {task.name!r} returned Command(goto={{!r}})")]
                 result = result.update
             dropped: list[str] = []
             writes = self.update_writes(task.name, result, dropped=dropped)
             task.warnings = [f"node {task.name!r} returned key {k!r}, not in the state: dropped" for k in dropped]
-            return writes + goto + await self.edge_writes(task.name, writes, channels, config)
+            return writes + goto + await self.edge_writes(task.name, writes, channels, context)
         finally:
+            CURRENT_RUN.reset(run_token)
             CURRENT_TASK.reset(token)
 
     async def edge_writes(
@@ -211,7 +214,7 @@ class GraphSpec:
         node: str,
         writes: list[tuple[str, Any]],
         channels: Mapping[str, BaseChannel],
-        config: Any,
+        context: RunContext,
     ) -> list[tuple[str, Any]]:
         """The trigger writes of ``node``'s edges; its routers see the state with ``writes`` applied.
 
@@ -227,7 +230,7 @@ class GraphSpec:
                     fresh[key].update([value])
             state = build_state(self.state_schema, self.state_values(fresh))
             for branch in branches:
-                result = await call(branch.router, call_arguments(branch.config_arg, state, config))
+                result = await call(branch.router, call_arguments(branch.config_arg, branch.injected, state, context))
                 edges += self._destinations(branch, result)
         return edges
 
