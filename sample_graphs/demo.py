@@ -9,7 +9,16 @@ from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.errors import EngineError
 from engine.pregel.runtime import DEFAULT_ENV, RunEnv
 from engine.types import Command
-from sample_graphs import approval, calculator_agent, chat, map_reduce, parallel_search
+from sample_graphs import (
+    approval,
+    calculator_agent,
+    chat,
+    flaky_tools,
+    iteration_counter,
+    map_reduce,
+    parallel_search,
+    rate_limited,
+)
 
 DEMO_MARKER = ("created_by", "retrace demo")
 """``retrace_meta`` row that marks a database ``retrace demo`` may replace."""
@@ -32,6 +41,11 @@ SAMPLE_GRAPHS = {
     "chat": "sample_graphs.chat:graph",
     "approval": "sample_graphs.approval:graph",
     "map_reduce": "sample_graphs.map_reduce:graph",
+    "iteration_counter": "sample_graphs.iteration_counter:graph",
+    "iteration_counter (buggy)": "sample_graphs.iteration_counter:buggy_graph",
+    "flaky_tools": "sample_graphs.flaky_tools:graph",
+    "flaky_tools (retry)": "sample_graphs.flaky_tools:retrying_graph",
+    "rate_limited": "sample_graphs.rate_limited:graph",
 }
 """Graph name -> ``module:attr`` of each sample graph (what the demo records, and attaches)."""
 
@@ -41,27 +55,45 @@ async def write_demo_database(path: str | Path, env: RunEnv = DEFAULT_ENV) -> li
 
     ``env`` gives the clock and ids (tests pass fixed ones).
 
-    The buggy parallel search fails on purpose (``InvalidUpdateError``); its thread is kept with
-    status ``error``. Of the approval threads one waits for a person (``interrupted``), one
-    was approved and one rejected. Raises ``CheckpointStoreError`` if ``path`` cannot be used.
+    The buggy parallel search and the buggy iteration counter fail on purpose
+    (``InvalidUpdateError``), and ``flaky-failed`` at its tool step (``ConnectionError``, left
+    to be resumed); their threads are kept with status ``error``. Of the approval threads one
+    waits for a person (``interrupted``), one was approved and one rejected. Raises
+    ``CheckpointStoreError`` if ``path`` cannot be used.
     """
     runs: list[DemoRun] = []
     async with AsyncSqliteSaver.from_conn_string(path) as saver:
         await saver.set_meta(*DEMO_MARKER)
 
-        async def run(builder, graph_name: str, thread_id: str, *inputs: dict) -> None:
+        async def run(builder, graph_name: str, thread_id: str, *inputs: dict | Command | None) -> None:
+            """Run ``inputs`` one after another on the thread (``None`` goes on from where it
+            stopped); after a failure the next input goes on from the failed step."""
             compiled = builder.compile(checkpointer=saver, name=graph_name)
             compiled.env, compiled.graph_ref = env, SAMPLE_GRAPHS[graph_name]
             config = {"configurable": {"thread_id": thread_id}}
-            try:
-                for value in inputs:
+            status, error = "done", None
+            for value in inputs:
+                try:
                     out = await compiled.ainvoke(value, config)
-            except EngineError as exc:
-                runs.append(DemoRun(thread_id, graph_name, "error", f"{type(exc).__name__}: {exc}"))
-            else:
-                runs.append(DemoRun(thread_id, graph_name, "interrupted" if "__interrupt__" in out else "done"))
+                except (EngineError, ConnectionError) as exc:
+                    status, error = "error", f"{type(exc).__name__}: {exc}"
+                else:
+                    status, error = "interrupted" if "__interrupt__" in out else "done", None
+            runs.append(DemoRun(thread_id, graph_name, status, error))
 
         # Newer sample graphs first, so the threads above them keep their places.
+        await run(rate_limited.make_graph(rate_limited.demo_api()), "rate_limited", "rate-limited",
+                  rate_limited.PAGES)
+        # Each flaky thread on a service of its own, whose first weather call fails.
+        await run(flaky_tools.make_graph(flaky_tools.FlakyService()), "flaky_tools", "flaky-failed",
+                  flaky_tools.QUESTION)
+        await run(flaky_tools.make_graph(flaky_tools.FlakyService()), "flaky_tools", "flaky-resumed",
+                  flaky_tools.QUESTION, None)
+        await run(flaky_tools.make_graph(flaky_tools.FlakyService(), retry=True), "flaky_tools (retry)",
+                  "flaky-retried", flaky_tools.QUESTION)
+        await run(iteration_counter.graph, "iteration_counter", "iteration-fixed", iteration_counter.TOPIC)
+        await run(iteration_counter.buggy_graph, "iteration_counter (buggy)", "iteration-buggy",
+                  iteration_counter.TOPIC)
         await run(map_reduce.graph, "map_reduce", "map-reduce", map_reduce.TOPICS)
         # Each approval thread on its own pretend infrastructure, as separate deployments.
         await run(approval.make_graph(approval.Infrastructure()), "approval", "approval-waiting",

@@ -36,6 +36,12 @@ DEMO_ORDER = [  # most recently updated first, as the demo writes them
     "approval-approved",
     "approval-waiting",
     "map-reduce",
+    "iteration-buggy",
+    "iteration-fixed",
+    "flaky-retried",
+    "flaky-resumed",
+    "flaky-failed",
+    "rate-limited",
 ]
 
 
