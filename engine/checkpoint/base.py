@@ -13,12 +13,13 @@ import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from engine.checkpoint.serde import JsonSerializer
+from engine.sync import iterate_sync, run_sync
 
 RunnableConfig = dict[str, Any]
 """``{"configurable": {"thread_id": str, "checkpoint_ns": str, "checkpoint_id": str}, ...}``"""
@@ -185,6 +186,18 @@ class BaseCheckpointSaver(ABC):
         ``filter`` keeps those whose metadata has every given key with the given value (e.g.
         ``{"source": "loop"}``); ``limit`` counts what the filter keeps.
         """
+
+    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """Sync form of :meth:`aget_tuple` (LangGraph's ``get_tuple``); not from inside a node."""
+        return run_sync(self.aget_tuple(config))
+
+    def list(
+        self, config: RunnableConfig, *, filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None, limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        """Sync form of :meth:`alist` (LangGraph's ``list``, except that ``config`` must name a
+        thread): the checkpoints of its namespace, newest first."""
+        return iterate_sync(self.alist(config, filter=filter, before=before, limit=limit))
 
     @abstractmethod
     async def aput_step(self, config: RunnableConfig, record: StepRecord) -> RunnableConfig:

@@ -143,6 +143,8 @@ class InMemorySaver(BaseCheckpointSaver):
         *, at: str | None = None,
     ) -> None:
         await self.aput_writes(config, writes)
+        if not tracks_thread(config_checkpoint_ns(config)):
+            return  # a subgraph's failure: its parent's failure marks the thread
         thread_id = config_thread_id(config)
         self.thread_status[thread_id] = "error"
         self.thread_errors[thread_id] = dict(error)

@@ -7,9 +7,8 @@ loop (:mod:`engine.pregel.loop`); the loop never calls back into this class.
 from __future__ import annotations
 
 import contextlib
-import copy
-import warnings
 import sys
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -17,34 +16,26 @@ from engine.checkpoint.base import (
     BaseCheckpointSaver,
     RunnableConfig,
     config_checkpoint_id,
+    config_checkpoint_ns,
     config_thread_id,
     metadata_matches,
 )
-from engine.constants import INPUT_TASK, INTERRUPT
-from engine.errors import InvalidUpdateError
-from engine.pregel.algo import Task, apply_writes, prepare_next_tasks, task_id
+from engine.constants import INTERRUPT
+from engine.errors import GraphInterrupt
+from engine.graph.snapshot import snapshot_of
 from engine.pregel.loop import SuperStepLoop
-from engine.pregel.pending import input_writes, task_outcomes
 from engine.pregel.runtime import DEFAULT_ENV, Breakpoints, RunEnv, StepHook
 from engine.pregel.schema import value_classes
 from engine.pregel.spec import GraphSpec
+from engine.pregel.subgraph import NestedRun, nested_input, nested_run
 from engine.sync import iterate_sync, run_sync
-from engine.types import Interrupt, PregelTask, StateSnapshot
+from engine.types import StateSnapshot
 
 if TYPE_CHECKING:
     from engine.checkpoint.base import CheckpointTuple
 
 StreamMode = str
 STREAM_MODES = ("values", "updates", "debug", "tasks", "checkpoints", "custom")
-
-
-def _interrupts_of(outcome: Any, *, waiting_only: bool) -> tuple[Interrupt, ...]:
-    """A task's interrupts as :class:`Interrupt` objects: those it still waits on (the latest
-    checkpoint), or all it recorded, answered ones included (history), as LangGraph shows them."""
-    if outcome is None:
-        return ()
-    items = outcome.waiting if waiting_only else outcome.interrupts
-    return tuple(Interrupt(i.get("value"), str(i.get("id"))) for i in items)
 
 
 DEFAULT_DURABILITY = "sync"
@@ -142,19 +133,48 @@ class CompiledStateGraph:
     def loop(
         self, config: RunnableConfig | None, *, hook: StepHook | None = None,
         interrupt_before: Any = None, interrupt_after: Any = None, stream: frozenset[str] = frozenset(),
-        durability: str | None = None,
+        durability: str | None = None, nested: NestedRun | None = None,
     ) -> SuperStepLoop:
         """A run loop for ``config`` (the debugger drives it with a step ``hook``); breakpoints
-        given here replace the compiled ones, as LangGraph's per-call ``interrupt_*`` do."""
+        given here replace the compiled ones, as LangGraph's per-call ``interrupt_*`` do.
+        ``nested``: this graph runs as a subgraph (see :mod:`engine.pregel.subgraph`); its
+        saver, config, store and durability are the parent run's."""
         breakpoints = self.breakpoints
         if interrupt_before is not None or interrupt_after is not None:
             breakpoints = Breakpoints.of(interrupt_before, interrupt_after)
             if unknown := breakpoints.unknown(self.spec.nodes):
                 raise ValueError(f"breakpoint on {unknown}, which {'is' if len(unknown) == 1 else 'are'} not a node")
+        if nested is not None:
+            return SuperStepLoop(
+                self.spec, nested.saver, nested.config, env=self.env, hook=hook, graph_ref=self._ref(),
+                breakpoints=breakpoints, stream=getattr(nested.events, "wants", frozenset()),
+                store=self.store if self.store is not None else nested.store, durability=nested.durability,
+                parents=nested.parents,
+            )
         return SuperStepLoop(
             self.spec, self.checkpointer, config, env=self.env, hook=hook, graph_ref=self._ref(),
             breakpoints=breakpoints, stream=stream, store=self.store, durability=durability or DEFAULT_DURABILITY,
         )
+
+    async def _events(self, loop: SuperStepLoop, input: Any, nested: NestedRun | None) -> AsyncIterator[Any]:
+        """``loop.run(input)``'s events; run as a subgraph, it goes on from where it stopped in
+        its namespace, hands its events to the parent's stream, and raises ``GraphInterrupt``
+        when it pauses, so the parent task pauses too."""
+        if nested is not None:
+            input = await nested_input(nested, input)
+        interrupts: tuple[Any, ...] = ()
+        async with contextlib.aclosing(loop.run(input)) as run:  # closing the stream stops the run
+            async for kind, chunk in run:
+                if nested is not None and nested.events is not None:
+                    if kind == "nested":
+                        nested.events.nested(*chunk)
+                    else:
+                        nested.events.nested(nested.path, kind, chunk)
+                if kind == INTERRUPT:
+                    interrupts = chunk
+                yield kind, chunk
+        if nested is not None and interrupts:
+            raise GraphInterrupt(tuple(interrupts))
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, *,
@@ -195,9 +215,12 @@ class CompiledStateGraph:
         wants = frozenset({"debug"} if {"debug", "tasks", "checkpoints"} & set(modes) else set()) | (
             frozenset({"custom"}) if "custom" in modes else frozenset()
         )
+        if subgraphs:
+            wants |= {"subgraphs"}
+        nested = nested_run(self.checkpointer)
         loop = self.loop(
             config, interrupt_before=interrupt_before, interrupt_after=interrupt_after, stream=wants,
-            durability=_durability(durability, checkpoint_during),
+            durability=_durability(durability, checkpoint_during), nested=nested,
         )
 
         def shaped(mode: str, chunk: Any) -> Any:
@@ -205,9 +228,17 @@ class CompiledStateGraph:
                 return ((), chunk) if subgraphs else chunk
             return ((), mode, chunk) if subgraphs else (mode, chunk)
 
+        def shaped_nested(path: tuple[str, ...], mode: str, chunk: Any) -> Any:
+            return (path, chunk) if isinstance(stream_mode, str) else (path, mode, chunk)
+
         values: dict[str, Any] = {}
-        async with contextlib.aclosing(loop.run(input)) as run:  # closing the stream stops the run
+        async with contextlib.aclosing(self._events(loop, input, nested)) as run:
             async for kind, chunk in run:
+                if kind == "nested":
+                    path, inner, payload = chunk
+                    for mode, out in _chunks_of(inner, payload, modes, {}):
+                        yield shaped_nested(path, mode, out)
+                    continue
                 for mode, out in _chunks_of(kind, chunk, modes, values):
                     yield shaped(mode, out)
                 if kind == "values":
@@ -229,11 +260,12 @@ class CompiledStateGraph:
         """
         values: dict[str, Any] = {}
         interrupts: tuple[Any, ...] = ()
+        nested = nested_run(self.checkpointer)
         loop = self.loop(
             config, interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-            durability=_durability(durability, checkpoint_during),
+            durability=_durability(durability, checkpoint_during), nested=nested,
         )
-        async for mode, chunk in loop.run(input):
+        async for mode, chunk in self._events(loop, input, nested):
             if mode == "values":
                 values = chunk
             elif mode == INTERRUPT:
@@ -258,71 +290,60 @@ class CompiledStateGraph:
         return self.checkpointer
 
     def _snapshot(self, saved: CheckpointTuple, *, apply_pending: bool = False) -> StateSnapshot:
-        """``saved`` as a snapshot; with ``apply_pending`` (the latest checkpoint, as LangGraph's
-        ``get_state``), what the finished tasks of a failed step wrote is in ``values`` and
-        those tasks are no longer in ``next``."""
-        cp = saved.checkpoint
-        step = int(saved.metadata.get("step", -1))
-        channels = self.spec.restored_channels(cp.channel_values)
-        planned = prepare_next_tasks(
-            cp.id, step + 1, channels, cp.channel_versions, cp.versions_seen, self.spec.triggers, cp.pending_sends
-        )
-        outcomes = task_outcomes(saved.pending_writes)
-        finished = {i: o for i, o in outcomes.items() if o.finished}
-        next_nodes = saved.next
-        done = [t for t in planned if t.id in finished]
-        if early := input_writes(saved.pending_writes):
-            done.insert(0, Task(task_id(cp.id, step + 1, INPUT_TASK), INPUT_TASK, (), early))
-        if apply_pending and done:
-            for task in done:
-                if task.name != INPUT_TASK:
-                    task.writes = list(finished[task.id].writes)
-            attempt = self.spec.restored_channels(cp.channel_values)
-            try:
-                apply_writes(
-                    attempt, dict(cp.channel_versions), copy.deepcopy(cp.versions_seen), done,
-                    checkpoint_id=cp.id, end_of_step=False,
-                )
-            except InvalidUpdateError:
-                pass  # the writes conflict (the reason the step failed): show the state as saved
-            else:
-                channels = attempt
-                next_nodes = tuple(t.name for t in planned if t.id not in finished)
-        tasks = tuple(
-            PregelTask(
-                t.id, t.name, t.path,
-                outcomes[t.id].error if t.id in outcomes and t.id not in finished else None,
-                interrupts=_interrupts_of(outcomes.get(t.id), waiting_only=apply_pending),
-                result=self.spec.task_update(Task(t.id, t.name, t.triggers, list(finished[t.id].writes)))
-                if t.id in finished else None,
-            )
-            for t in planned
-        )
-        return StateSnapshot(
-            values=self.spec.state_values(channels),
-            next=next_nodes,
-            config=saved.config,
-            metadata=saved.metadata,
-            created_at=cp.ts,
-            parent_config=saved.parent_config,
-            tasks=tasks,
-            interrupts=tuple(i for t in tasks for i in t.interrupts),
-        )
+        return snapshot_of(self.spec, saved, apply_pending=apply_pending)
 
-    async def aget_state(self, config: RunnableConfig) -> StateSnapshot:
+    def _graph_at(self, namespace: str) -> CompiledStateGraph | None:
+        """The subgraph whose checkpoints are under ``namespace`` (``node:task_id`` levels
+        joined by ``|``), bound to this graph's checkpointer; this graph for ``""``; None when a
+        level names no subgraph node (a subgraph run from inside a node's function)."""
+        graph: CompiledStateGraph = self
+        for level in filter(None, namespace.split("|")):
+            node = graph.spec.nodes.get(level.split(":", 1)[0])
+            if node is None or node.subgraph is None:
+                return None
+            graph = node.subgraph
+        return graph if graph is self else graph.with_checkpointer(self.checkpointer, env=self.env)
+
+    async def _with_subgraphs(self, snapshot: StateSnapshot, *, expand: bool) -> StateSnapshot:
+        """Each subgraph task's ``state``: the config of its namespace, or (``expand``, as
+        LangGraph's ``subgraphs=True``) the subgraph's own snapshot there, its tasks' too."""
+        namespace = config_checkpoint_ns(snapshot.config)
+        thread = config_thread_id(snapshot.config)
+        tasks = []
+        for task in snapshot.tasks:
+            node = self.spec.nodes.get(task.name)
+            if node is None or node.subgraph is None:
+                tasks.append(task)
+                continue
+            child_ns = f"{namespace}|{task.name}:{task.id}" if namespace else f"{task.name}:{task.id}"
+            state: Any = {"configurable": {"thread_id": thread, "checkpoint_ns": child_ns}}
+            child = node.subgraph.with_checkpointer(self.checkpointer, env=self.env)
+            saved = await self._require_saver().aget_tuple(state) if expand else None
+            if saved is not None:
+                state = await child._with_subgraphs(child._snapshot(saved, apply_pending=True), expand=True)
+            tasks.append(task._replace(state=state))
+        return snapshot._replace(tasks=tuple(tasks))
+
+    async def aget_state(self, config: RunnableConfig, *, subgraphs: bool = False) -> StateSnapshot:
         """The state at the checkpoint named in ``config``, or the thread's latest.
 
-        A thread with no checkpoint gives an empty snapshot (``values == {}``).
+        A thread with no checkpoint gives an empty snapshot (``values == {}``). A subgraph task's
+        ``state`` is the config of the subgraph's namespace (pass it here for the subgraph's
+        state, or to :meth:`aget_state_history` for its history); with ``subgraphs=True`` it is
+        the subgraph's snapshot, as in LangGraph.
+
         Raises ``ValueError`` when the graph has no checkpointer or ``config`` has no thread_id.
         """
+        graph = self._graph_at(config_checkpoint_ns(config))
         saved = await self._require_saver().aget_tuple(config)
-        if saved is None:
+        if saved is None or graph is None:
             config_thread_id(config)
             return StateSnapshot({}, (), config, None, None, None, ())
-        return self._snapshot(saved, apply_pending=config_checkpoint_id(config) is None)
+        snapshot = graph._snapshot(saved, apply_pending=config_checkpoint_id(config) is None)
+        return await graph._with_subgraphs(snapshot, expand=subgraphs)
 
-    def get_state(self, config: RunnableConfig) -> StateSnapshot:
-        return run_sync(self.aget_state(config))
+    def get_state(self, config: RunnableConfig, *, subgraphs: bool = False) -> StateSnapshot:
+        return run_sync(self.aget_state(config, subgraphs=subgraphs))
 
     async def aget_state_history(
         self,
@@ -338,13 +359,16 @@ class CompiledStateGraph:
         Same as LangGraph: a ``checkpoint_id`` in ``config`` gives that checkpoint alone (if it
         exists and matches ``filter``), not the history up to it.
         """
+        graph = self._graph_at(config_checkpoint_ns(config))
+        if graph is None:
+            return
         if config_checkpoint_id(config) is not None:
             saved = await self._require_saver().aget_tuple(config)
             if saved is not None and (limit is None or limit > 0) and metadata_matches(saved.metadata, filter):
-                yield self._snapshot(saved)
+                yield await graph._with_subgraphs(graph._snapshot(saved), expand=False)
             return
         async for saved in self._require_saver().alist(config, filter=filter, before=before, limit=limit):
-            yield self._snapshot(saved)
+            yield await graph._with_subgraphs(graph._snapshot(saved), expand=False)
 
     async def aupdate_state(
         self, config: RunnableConfig, values: dict[str, Any] | Any | None, as_node: str | None = None

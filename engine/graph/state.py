@@ -27,6 +27,7 @@ from engine.pregel.nodes import (
 from engine.pregel.runtime import Breakpoints
 from engine.pregel.schema import StateField, state_fields
 from engine.pregel.spec import GraphSpec
+from engine.pregel.subgraph import subgraph_node
 from engine.store.base import BaseStore
 from engine.types import RetryPolicy
 
@@ -74,6 +75,7 @@ class StateGraph:
         returns a dict of state keys to update, or ``None``. Problems (a duplicate or reserved
         name, a function that is not callable) are reported by :meth:`compile`.
 
+        ``action`` may be a compiled graph: a subgraph (see :mod:`engine.pregel.subgraph`).
         ``retry_policy``: a :class:`~engine.types.RetryPolicy` or a list of them (the first
         whose ``retry_on`` matches a failure applies), as in LangGraph; ``retry`` is its older
         name. Each attempt is recorded with the step.
@@ -93,11 +95,15 @@ class StateGraph:
             self._problems.append(f"node {name!r} is added more than once; node names must be unique")
         elif name in (START, END):
             self._problems.append(f"node name {name!r} is reserved")
-        elif not callable(action):
+        elif not callable(action) and not isinstance(action, CompiledStateGraph):
             self._problems.append(f"node {name!r} is {action!r}, which is not a function")
         elif any(ch in name for ch in RESERVED_CHARACTERS):
             self._problems.append(
                 f"node name {name!r} contains a reserved character ({' '.join(RESERVED_CHARACTERS)})"
+            )
+        elif isinstance(action, CompiledStateGraph):
+            self.nodes[name] = NodeSpec(
+                name, subgraph_node(action, tuple(self.fields)), None, _policies(name, policies), subgraph=action
             )
         else:
             self.nodes[name] = NodeSpec(

@@ -28,8 +28,8 @@ from engine.errors import SerializationError
 from engine.pregel.algo import Task, checkpoint_values, next_version
 from engine.pregel.pending import error_info, one_error_per_task, writes_of_tasks
 from engine.pregel.runtime import RunEnv
-from engine.pregel.timing import step_timing
 from engine.pregel.spec import GraphSpec
+from engine.pregel.timing import step_timing
 
 
 def step_metadata(
@@ -96,7 +96,7 @@ class Committer:
 
     def __init__(
         self, spec: GraphSpec, saver: BaseCheckpointSaver | None, env: RunEnv, graph_ref: str | None,
-        durability: str = "sync",
+        durability: str = "sync", parents: Mapping[str, str] | None = None,
     ) -> None:
         if durability not in DURABILITY_MODES:
             raise ValueError(f"durability must be one of {', '.join(map(repr, DURABILITY_MODES))}, not {durability!r}")
@@ -105,6 +105,7 @@ class Committer:
         self.env = env
         self.graph_ref = graph_ref
         self.durability = durability
+        self.parents = dict(parents or {})
         self._writing: asyncio.Task[Any] | None = None
         self._deferred: tuple[RunnableConfig, StepRecord, set[str]] | None = None
         """``"exit"``: the first deferred step's parent, the latest record, every channel
@@ -112,7 +113,9 @@ class Committer:
 
     def metadata(self, source: str, step: int, tasks: Sequence[Task], edited_as: str | None = None) -> dict[str, Any]:
         """The metadata :meth:`save` gives a checkpoint (see :func:`step_metadata`)."""
-        return step_metadata(self.spec, source, step, tasks, edited_as=edited_as, graph_ref=self.graph_ref)
+        metadata = step_metadata(self.spec, source, step, tasks, edited_as=edited_as, graph_ref=self.graph_ref)
+        metadata["parents"] = dict(self.parents)
+        return metadata
 
     async def save(
         self,

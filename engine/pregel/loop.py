@@ -11,7 +11,6 @@ writes so a resumed run does not redo them.
 from __future__ import annotations
 
 import contextlib
-
 import copy
 from collections.abc import AsyncIterator
 from typing import Any

@@ -59,6 +59,7 @@ class LoopState:
         stream: frozenset[str] = frozenset(),
         store: Any = None,
         durability: str = "sync",
+        parents: dict[str, str] | None = None,
     ) -> None:
         self.spec = spec
         self.events = EventStream(stream, env.now)
@@ -69,7 +70,10 @@ class LoopState:
         self.saver = saver
         self.env = env
         self.hook = hook
-        self.committer = Committer(spec, saver, env, graph_ref, durability)
+        self.durability = durability
+        self.parents = dict(parents or {})
+        """A subgraph run's ancestors: ``{namespace: checkpoint_id}`` (``metadata["parents"]``)."""
+        self.committer = Committer(spec, saver, env, graph_ref, durability, self.parents)
         self.config: RunnableConfig = dict(config or {})
         self.config.setdefault("configurable", {})
         self.recursion_limit = int(self.config.get("recursion_limit", DEFAULT_RECURSION_LIMIT))
@@ -97,8 +101,15 @@ class LoopState:
 
     @property
     def context(self) -> RunContext:
-        """What nodes and routers may ask for: the config, the custom-chunk writer, the store."""
-        return RunContext(self.config, self.events.write, self.store)
+        """What nodes and routers may ask for (the config, the custom-chunk writer, the store) and
+        where they run (for a subgraph they start): see :class:`RunContext`."""
+        configurable = self.config["configurable"]
+        return RunContext(
+            self.config, self.events.write, self.store, saver=self.saver,
+            thread_id=configurable.get("thread_id"), namespace=str(configurable.get("checkpoint_ns") or ""),
+            checkpoint_id=self.checkpoint_id, parents=self.parents, events=self.events,
+            durability=self.durability,
+        )
 
     async def _load(self, *, resuming: bool = False) -> bool:
         """Restore the checkpoint named by the config (or the thread's latest); False if none.

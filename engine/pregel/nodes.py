@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_origin
 
 from engine.constants import END
@@ -18,13 +18,42 @@ from engine.types import Command, RetryPolicy
 
 @dataclass(frozen=True)
 class RunContext:
-    """What a node or router may ask for besides the state: the run's ``config``, the
-    ``writer`` of ``stream_mode="custom"`` chunks, and the graph's ``store`` (None if it has
-    none)."""
+    """What a node or router may ask for besides the state, and where it runs.
+
+    Attributes:
+        config: the run's config; ``writer``: sends ``stream_mode="custom"`` chunks;
+        store: the graph's store (None if it has none).
+        saver, thread_id, namespace, checkpoint_id, parents: the checkpointer, the thread, the
+            checkpoint namespace of the running graph (``""`` at the root) and the checkpoint
+            its step started from, and its ancestors' ``{namespace: checkpoint_id}``; a
+            subgraph run inside the task saves under the namespace ``node:task_id`` below.
+        task_id, node, answers: the running task, and the resume answers it was given for
+            the interrupts it recorded (``{interrupt_id: value}``), which a subgraph it runs
+            takes up.
+        events: the running graph's :class:`~engine.pregel.stream.EventStream` (a subgraph
+            forwards its events there for ``subgraphs=True``).
+        durability: the run's durability mode (a subgraph runs with the same).
+    """
 
     config: Any
     writer: Callable[[Any], None]
     store: Any = None
+    saver: Any = None
+    thread_id: str | None = None
+    namespace: str = ""
+    checkpoint_id: str = ""
+    parents: Mapping[str, str] = field(default_factory=dict)
+    task_id: str = ""
+    node: str = ""
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    events: Any = None
+    durability: str = "sync"
+
+    def child_namespace(self) -> str:
+        """The namespace of a subgraph run by the running task: ``node:task_id``, below this
+        graph's (levels joined by ``|``), as LangGraph names them."""
+        own = f"{self.node}:{self.task_id}"
+        return f"{self.namespace}|{own}" if self.namespace else own
 
 
 @dataclass(frozen=True)
@@ -39,6 +68,8 @@ class NodeSpec:
     config_arg: str | None
     retry_policy: tuple[RetryPolicy, ...] = ()
     injected: tuple[str, ...] = ()
+    subgraph: Any = None
+    """The compiled graph this node runs, when a compiled graph was added as the node."""
 
 
 @dataclass(frozen=True)

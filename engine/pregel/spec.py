@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,10 +18,10 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
+from engine.config import CURRENT_RUN
 from engine.constants import BRANCH_PREFIX, END, JOIN_PREFIX, START, TASKS
 from engine.errors import InvalidUpdateError, UnknownNodeError, UnknownRouteError
 from engine.pregel.algo import Task
-from engine.config import CURRENT_RUN
 from engine.pregel.nodes import Branch, NodeSpec, RunContext, call_arguments
 from engine.pregel.schema import StateField, build_state, state_to_dict
 from engine.types import CURRENT_TASK, Command, Send, TaskResume
@@ -39,6 +40,16 @@ async def call(fn: Any, arguments: tuple[tuple[Any, ...], dict[str, Any]]) -> An
         return await fn(*args, **kwargs)
     result = await asyncio.to_thread(fn, *args, **kwargs)
     return await result if inspect.isawaitable(result) else result
+
+
+def _answers(task: Task) -> dict[str, Any]:
+    """``{interrupt_id: answer}`` for the interrupts ``task`` last paused on and was answered
+    (what a subgraph it runs takes up when it goes on): the newest answers, one an interrupt."""
+    ids = [str(i.get("id")) for i in task.interrupts if isinstance(i, dict)]
+    if not ids or not task.resume:
+        return {}
+    recent = task.resume[-len(ids):] if len(task.resume) >= len(ids) else task.resume
+    return dict(zip(ids, recent, strict=False))
 
 
 @dataclass(frozen=True)
@@ -195,7 +206,9 @@ class GraphSpec:
         # The node's routers run in its context too: an interrupt() there pauses the node's
         # task, which runs again (node and routers) on resume, as in LangGraph.
         token = CURRENT_TASK.set(TaskResume(task.id, task.resume, open_answer=task.open_answer))
-        run_token = CURRENT_RUN.set(context)
+        run_token = CURRENT_RUN.set(dataclasses.replace(
+            context, task_id=task.id, node=task.name, answers=_answers(task),
+        ))
         try:
             result = await call(node.fn, call_arguments(node.config_arg, node.injected, state, context))
             if isinstance(result, Command):

@@ -19,8 +19,9 @@ from engine.constants import START
 from engine.pregel.algo import Task
 
 Event = tuple[str, Any]
-"""``(kind, chunk)``: ``"values"``, ``"updates"``, ``"custom"``, ``"debug"`` (a debug chunk)
-or ``"__interrupt__"`` (the interrupts, a tuple)."""
+"""``(kind, chunk)``: ``"values"``, ``"updates"``, ``"custom"``, ``"debug"`` (a debug chunk),
+``"__interrupt__"`` (the interrupts, a tuple) or ``"nested"`` (``(namespace path, kind,
+chunk)``: a subgraph's event)."""
 
 
 def task_payload(task: Task, input: Any) -> dict[str, Any]:
@@ -62,8 +63,9 @@ def checkpoint_payload(
 
 
 class EventStream:
-    """A run's outbox. ``wants``: the extra kinds to make (``"debug"``, ``"custom"``);
-    updates, values and interrupts are always made. ``now`` stamps debug events."""
+    """A run's outbox. ``wants``: the extra kinds to make (``"debug"``, ``"custom"``,
+    ``"subgraphs"``: subgraphs' events); updates, values and interrupts are always made.
+    ``now`` stamps debug events."""
 
     def __init__(self, wants: frozenset[str], now: Callable[[], str]) -> None:
         self.wants = wants
@@ -79,7 +81,19 @@ class EventStream:
         return "debug" in self.wants
 
     def put(self, kind: str, chunk: Any) -> None:
-        """Add an event (from the event loop's thread)."""
+        """Add an event; safe from a worker thread or another event loop (a subgraph run
+        from a sync node)."""
+        loop = self._loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is not None and running is not loop and not loop.is_closed():
+            loop.call_soon_threadsafe(self._put, kind, chunk)
+        else:
+            self._put(kind, chunk)
+
+    def _put(self, kind: str, chunk: Any) -> None:
         if self._queue is not None:
             self._queue.put_nowait((kind, chunk))
         else:
@@ -91,17 +105,17 @@ class EventStream:
     def write(self, value: Any) -> None:
         """A node's custom chunk (:func:`engine.config.get_stream_writer`); dropped unless the
         run streams ``"custom"``. Safe from a worker thread."""
-        if "custom" not in self.wants:
-            return
-        loop = self._loop
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if loop is not None and running is not loop:
-            loop.call_soon_threadsafe(self.put, "custom", value)
-        else:
+        if "custom" in self.wants:
             self.put("custom", value)
+
+    def nested(self, path: tuple[str, ...], kind: str, chunk: Any) -> None:
+        """An event of a subgraph run by one of this run's tasks (``path``: its namespace):
+        kept as ``("nested", (path, kind, chunk))`` when streaming ``subgraphs``; its custom
+        chunks are this run's own otherwise, as in LangGraph."""
+        if "subgraphs" in self.wants:
+            self.put("nested", (path, kind, chunk))
+        elif kind == "custom":
+            self.write(chunk)
 
     def drain(self) -> Iterator[Event]:
         """The events made since the last drain, in order."""

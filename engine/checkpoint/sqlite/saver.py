@@ -242,7 +242,10 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
         now = at or utc_now()
         thread_row = (config_thread_id(config), now, now, self.serde.dumps(error).decode())
         statements = [(_PUT_WRITE, rows)] if (rows := self._pending_rows(config, writes)) else []
-        await self._transaction([*statements, (_MARK_FAILED, [thread_row])])
+        if tracks_thread(config_checkpoint_ns(config)):  # a subgraph's failure: its parent's marks the thread
+            statements.append((_MARK_FAILED, [thread_row]))
+        if statements:
+            await self._transaction(statements)
 
     def _pending_rows(self, config: RunnableConfig, writes: Sequence[PendingWrite]) -> list[tuple]:
         checkpoint_id = config_checkpoint_id(config)

@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from engine.checkpoint.base import CheckpointTuple, RunnableConfig
 from engine.checkpoint.serde import JsonSerializer
 from engine.checkpoint.sqlite.saver import AsyncSqliteSaver
-from engine.sync import iterate_sync, run_sync
+from engine.sync import run_sync
 
 
 class SqliteSaver(AsyncSqliteSaver):
@@ -43,14 +41,3 @@ class SqliteSaver(AsyncSqliteSaver):
             yield saver  # type: ignore[misc]
         finally:
             run_sync(saver.close())
-
-    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
-        """Sync form of :meth:`aget_tuple`."""
-        return run_sync(self.aget_tuple(config))
-
-    def list(
-        self, config: RunnableConfig, *, filter: dict[str, Any] | None = None,
-        before: RunnableConfig | None = None, limit: int | None = None,
-    ) -> Iterator[CheckpointTuple]:
-        """Sync form of :meth:`alist`: the thread's checkpoints, newest first."""
-        return iterate_sync(self.alist(config, filter=filter, before=before, limit=limit))
