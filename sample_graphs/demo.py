@@ -8,6 +8,7 @@ from pathlib import Path
 from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.errors import EngineError
 from engine.pregel.runtime import DEFAULT_ENV, RunEnv
+from engine.store.sqlite import AsyncSqliteStore
 from engine.types import Command
 from sample_graphs import (
     approval,
@@ -17,6 +18,7 @@ from sample_graphs import (
     iteration_counter,
     map_reduce,
     parallel_search,
+    preferences,
     rate_limited,
 )
 
@@ -46,6 +48,7 @@ SAMPLE_GRAPHS = {
     "flaky_tools": "sample_graphs.flaky_tools:graph",
     "flaky_tools (retry)": "sample_graphs.flaky_tools:retrying_graph",
     "rate_limited": "sample_graphs.rate_limited:graph",
+    "preferences": "sample_graphs.preferences:graph",
 }
 """Graph name -> ``module:attr`` of each sample graph (what the demo records, and attaches)."""
 
@@ -58,17 +61,21 @@ async def write_demo_database(path: str | Path, env: RunEnv = DEFAULT_ENV) -> li
     The buggy parallel search and the buggy iteration counter fail on purpose
     (``InvalidUpdateError``), and ``flaky-failed`` at its tool step (``ConnectionError``, left
     to be resumed); their threads are kept with status ``error``. Of the approval threads one
-    waits for a person (``interrupted``), one was approved and one rejected. Raises
-    ``CheckpointStoreError`` if ``path`` cannot be used.
+    waits for a person (``interrupted``), one was approved and one rejected. The preferences
+    graph runs with an ``AsyncSqliteStore`` on the same file (its items in ``store_items``).
+    Raises ``CheckpointStoreError`` if ``path`` cannot be used.
     """
     runs: list[DemoRun] = []
-    async with AsyncSqliteSaver.from_conn_string(path) as saver:
+    async with AsyncSqliteSaver.from_conn_string(path) as saver, AsyncSqliteStore.from_conn_string(path) as store:
         await saver.set_meta(*DEMO_MARKER)
 
-        async def run(builder, graph_name: str, thread_id: str, *inputs: dict | Command | None) -> None:
+        async def run(
+            builder, graph_name: str, thread_id: str, *inputs: dict | Command | None, with_store: bool = False
+        ) -> None:
             """Run ``inputs`` one after another on the thread (``None`` goes on from where it
-            stopped); after a failure the next input goes on from the failed step."""
-            compiled = builder.compile(checkpointer=saver, name=graph_name)
+            stopped); after a failure the next input goes on from the failed step.
+            ``with_store``: compile it with the database's store."""
+            compiled = builder.compile(checkpointer=saver, name=graph_name, store=store if with_store else None)
             compiled.env, compiled.graph_ref = env, SAMPLE_GRAPHS[graph_name]
             config = {"configurable": {"thread_id": thread_id}}
             status, error = "done", None
@@ -82,6 +89,8 @@ async def write_demo_database(path: str | Path, env: RunEnv = DEFAULT_ENV) -> li
             runs.append(DemoRun(thread_id, graph_name, status, error))
 
         # Newer sample graphs first, so the threads above them keep their places.
+        await run(preferences.make_graph(), "preferences", "preferences-conflict", preferences.UPDATES,
+                  with_store=True)
         await run(rate_limited.make_graph(rate_limited.demo_api()), "rate_limited", "rate-limited",
                   rate_limited.PAGES)
         # Each flaky thread on a service of its own, whose first weather call fails.

@@ -213,3 +213,54 @@ def test_nested_subgraphs_join_namespaces_with_a_bar(saver) -> None:
         mid_ns: mid_step0.config["configurable"]["checkpoint_id"],
     }
     assert inner_cps[0].checkpoint.channel_values["notes"] == "n:x"
+
+
+def counting_child(checkpointer):
+    b = StateGraph(P)
+    b.add_node("inner", lambda s: {"log": [f"inner:{s['topic']}"]})
+    return b.add_edge(START, "inner").compile(checkpointer=checkpointer)
+
+
+def one_node_parent(sub, saver):
+    b = StateGraph(P)
+    return b.add_node("sub", sub).add_edge(START, "sub").compile(checkpointer=saver)
+
+
+async def test_checkpointer_true_keeps_the_subgraph_state_between_calls_under_the_node_name(saver) -> None:
+    graph = one_node_parent(counting_child(True), saver)
+    assert await graph.ainvoke({"topic": "a", "log": []}, cfg()) == {"topic": "a", "log": ["inner:a"]}
+    # The subgraph's own log carried over: [inner:a] + the parent's [inner:a] + inner:b.
+    assert await graph.ainvoke({"topic": "b", "log": []}, cfg()) == {
+        "topic": "b", "log": ["inner:a", "inner:a", "inner:a", "inner:b"],
+    }
+    child_state = await graph.aget_state(cfg(ns="sub"))
+    assert child_state.values["log"] == ["inner:a", "inner:a", "inner:b"]
+    assert child_state.metadata["parents"].keys() == {""}
+
+
+async def test_checkpointer_false_saves_nothing_for_the_subgraph(saver) -> None:
+    graph = one_node_parent(counting_child(False), saver)
+    await graph.ainvoke({"topic": "a", "log": []}, cfg())
+    assert await graph.ainvoke({"topic": "b", "log": []}, cfg()) == {
+        "topic": "b", "log": ["inner:a", "inner:a", "inner:b"],
+    }
+    assert [t async for t in saver.alist(cfg(ns="sub"))] == []
+    snapshot = await graph.aget_state(cfg())
+    assert snapshot.values["log"] == ["inner:a", "inner:a", "inner:b"]
+
+
+async def test_checkpointer_true_on_the_root_graph_is_refused_when_it_runs() -> None:
+    graph = counting_child(True)
+    with pytest.raises(RuntimeError, match="checkpointer=True is for subgraphs"):
+        await graph.ainvoke({"topic": "a", "log": []}, cfg())
+    assert await counting_child(False).ainvoke({"topic": "a", "log": []}, cfg()) == {
+        "topic": "a", "log": ["inner:a"],
+    }
+
+
+@pytest.mark.parametrize("given", [object(), "saver.db"])
+def test_compile_refuses_what_is_not_a_checkpointer(given) -> None:
+    b = StateGraph(P)
+    b.add_node("n", lambda s: {}).add_edge(START, "n")
+    with pytest.raises(TypeError, match=f"takes a saver .* not {type(given).__name__}"):
+        b.compile(checkpointer=given)

@@ -192,11 +192,11 @@ async def test_slash_filters_the_threads_and_escape_clears_it(demo: Path) -> Non
         for ch in "calc":
             await press(pilot, ch)
         assert column(threads, 1) == ["calc-two-questions", "calc-add"]
-        assert "2 of 17 loaded rows match" in screen_text(app)
+        assert "2 of 18 loaded rows match" in screen_text(app)
         await press(pilot, "enter", "j")  # back in the table, the filter kept
         assert threads.current.thread_id == "calc-add"
         await press(pilot, "slash", "escape")
-        assert len(column(threads, 1)) == 17 and threads.current.thread_id == "calc-add"
+        assert len(column(threads, 1)) == 18 and threads.current.thread_id == "calc-add"
 
 
 async def test_colon_goes_to_a_step_on_the_branch_and_G_to_the_oldest(demo: Path) -> None:
@@ -280,7 +280,7 @@ async def test_escape_in_a_filtered_table_clears_the_filter(demo: Path) -> None:
         await press(pilot, "1", "slash", "c", "a", "l", "c", "enter")
         assert len(threads.shown) == 2 and app.focused is threads
         await press(pilot, "escape")
-        assert len(threads.shown) == 17 and "loaded rows match" not in screen_text(app)
+        assert len(threads.shown) == 18 and "loaded rows match" not in screen_text(app)
 
 
 async def test_a_thread_paused_at_a_breakpoint_says_so_and_c_goes_on(tmp_path: Path) -> None:

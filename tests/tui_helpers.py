@@ -42,6 +42,7 @@ DEMO_ORDER = [  # most recently updated first, as the demo writes them
     "flaky-resumed",
     "flaky-failed",
     "rate-limited",
+    "preferences-conflict",
 ]
 
 

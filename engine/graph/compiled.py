@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import warnings
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +23,17 @@ from engine.constants import INTERRUPT
 from engine.errors import GraphInterrupt
 from engine.graph.snapshot import snapshot_of
 from engine.pregel.loop import SuperStepLoop
-from engine.pregel.runtime import DEFAULT_ENV, Breakpoints, RunEnv, StepHook
+from engine.pregel.runtime import (
+    DEFAULT_DURABILITY,
+    DEFAULT_ENV,
+    Breakpoints,
+    RunEnv,
+    StepHook,
+    durability_of,
+)
 from engine.pregel.schema import value_classes
 from engine.pregel.spec import GraphSpec
+from engine.pregel.stream import STREAM_MODES, chunks_of
 from engine.pregel.subgraph import NestedRun, nested_input, nested_run
 from engine.sync import iterate_sync, run_sync
 from engine.types import StateSnapshot
@@ -35,37 +42,6 @@ if TYPE_CHECKING:
     from engine.checkpoint.base import CheckpointTuple
 
 StreamMode = str
-STREAM_MODES = ("values", "updates", "debug", "tasks", "checkpoints", "custom")
-
-
-DEFAULT_DURABILITY = "sync"
-"""Each step is on disk before the next starts: a debugger's record must survive the crash it
-is used to look at (LangGraph defaults to ``"async"``; pass ``durability="async"`` for that)."""
-
-
-def _durability(durability: str | None, checkpoint_during: bool | None) -> str | None:
-    if checkpoint_during is None:
-        return durability
-    if durability is not None:
-        raise ValueError("pass durability or checkpoint_during (its older name), not both")
-    warnings.warn("checkpoint_during is deprecated; use durability='async' or 'exit'", DeprecationWarning, stacklevel=3)
-    return "async" if checkpoint_during else "exit"
-
-
-def _chunks_of(kind: str, chunk: Any, modes: list[str], values: dict[str, Any]) -> list[tuple[str, Any]]:
-    """What one run-loop event streams as ``(mode, chunk)`` in ``modes`` (``values``: the last
-    state streamed, which an interrupt's ``"values"`` chunk repeats, as LangGraph)."""
-    if kind == INTERRUPT:
-        shown = {"updates": {INTERRUPT: chunk}, "values": {**values, INTERRUPT: chunk}}
-        return [(mode, shown[mode]) for mode in modes if mode in shown]
-    out = []
-    if kind == "debug":
-        alone = "checkpoints" if chunk["type"] == "checkpoint" else "tasks"
-        if alone in modes:
-            out.append((alone, chunk["payload"]))
-    if kind in modes:
-        out.append((kind, chunk))
-    return out
 
 
 class CompiledStateGraph:
@@ -78,7 +54,8 @@ class CompiledStateGraph:
 
     Attributes:
         spec: the frozen description of the graph the run loop works from.
-        checkpointer: where checkpoints go (None: nothing is kept).
+        checkpointer: where checkpoints go (None: nothing is kept; for a subgraph, ``True`` /
+            ``False`` as in LangGraph, see :func:`engine.pregel.subgraph.nested_run`).
         env: the clock and id sources (:class:`~engine.pregel.runtime.RunEnv`).
         store: the memory store nodes are given (``compile(store=...)``), or None.
         graph_ref: ``"module:attr"`` naming this graph, recorded in each checkpoint's metadata
@@ -88,7 +65,7 @@ class CompiledStateGraph:
     """
 
     def __init__(
-        self, spec: GraphSpec, *, checkpointer: BaseCheckpointSaver | None, env: RunEnv = DEFAULT_ENV,
+        self, spec: GraphSpec, *, checkpointer: BaseCheckpointSaver | bool | None, env: RunEnv = DEFAULT_ENV,
         module: str | None = None, graph_ref: str | None = None, breakpoints: Breakpoints = Breakpoints(),
         store: Any = None,
     ) -> None:
@@ -99,7 +76,7 @@ class CompiledStateGraph:
         self.env = env
         self.graph_ref = graph_ref
         self._module = module
-        if checkpointer is not None:
+        if isinstance(checkpointer, BaseCheckpointSaver):
             # Not just the schema: a field typed with another dataclass or model (``list[Point]``)
             # must come back from the checkpoint as that class too, not as a dict.
             for cls in value_classes(spec.state_schema):
@@ -145,14 +122,22 @@ class CompiledStateGraph:
             if unknown := breakpoints.unknown(self.spec.nodes):
                 raise ValueError(f"breakpoint on {unknown}, which {'is' if len(unknown) == 1 else 'are'} not a node")
         if nested is not None:
+            if nested.saver is not None:
+                for cls in value_classes(self.spec.state_schema):
+                    nested.saver.serde.allow(cls)
             return SuperStepLoop(
                 self.spec, nested.saver, nested.config, env=self.env, hook=hook, graph_ref=self._ref(),
                 breakpoints=breakpoints, stream=getattr(nested.events, "wants", frozenset()),
                 store=self.store if self.store is not None else nested.store, durability=nested.durability,
                 parents=nested.parents,
             )
+        if self.checkpointer is True:
+            raise RuntimeError(
+                "checkpointer=True is for subgraphs (they keep their state in the parent's "
+                "checkpointer); compile the root graph with a saver, e.g. InMemorySaver()"
+            )
         return SuperStepLoop(
-            self.spec, self.checkpointer, config, env=self.env, hook=hook, graph_ref=self._ref(),
+            self.spec, self.checkpointer or None, config, env=self.env, hook=hook, graph_ref=self._ref(),
             breakpoints=breakpoints, stream=stream, store=self.store, durability=durability or DEFAULT_DURABILITY,
         )
 
@@ -220,7 +205,7 @@ class CompiledStateGraph:
         nested = nested_run(self.checkpointer)
         loop = self.loop(
             config, interrupt_before=interrupt_before, interrupt_after=interrupt_after, stream=wants,
-            durability=_durability(durability, checkpoint_during), nested=nested,
+            durability=durability_of(durability, checkpoint_during), nested=nested,
         )
 
         def shaped(mode: str, chunk: Any) -> Any:
@@ -236,10 +221,10 @@ class CompiledStateGraph:
             async for kind, chunk in run:
                 if kind == "nested":
                     path, inner, payload = chunk
-                    for mode, out in _chunks_of(inner, payload, modes, {}):
+                    for mode, out in chunks_of(inner, payload, modes, {}):
                         yield shaped_nested(path, mode, out)
                     continue
-                for mode, out in _chunks_of(kind, chunk, modes, values):
+                for mode, out in chunks_of(kind, chunk, modes, values):
                     yield shaped(mode, out)
                 if kind == "values":
                     values = chunk
@@ -263,7 +248,7 @@ class CompiledStateGraph:
         nested = nested_run(self.checkpointer)
         loop = self.loop(
             config, interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-            durability=_durability(durability, checkpoint_during), nested=nested,
+            durability=durability_of(durability, checkpoint_during), nested=nested,
         )
         async for mode, chunk in self._events(loop, input, nested):
             if mode == "values":
@@ -285,7 +270,7 @@ class CompiledStateGraph:
         return iterate_sync(self.astream(input, config, stream_mode=stream_mode, **options))
 
     def _require_saver(self) -> BaseCheckpointSaver:
-        if self.checkpointer is None:
+        if not isinstance(self.checkpointer, BaseCheckpointSaver):
             raise ValueError("this graph has no checkpointer: compile(checkpointer=...) to keep state")
         return self.checkpointer
 
@@ -315,7 +300,8 @@ class CompiledStateGraph:
             if node is None or node.subgraph is None:
                 tasks.append(task)
                 continue
-            child_ns = f"{namespace}|{task.name}:{task.id}" if namespace else f"{task.name}:{task.id}"
+            own = task.name if node.subgraph.checkpointer is True else f"{task.name}:{task.id}"
+            child_ns = f"{namespace}|{own}" if namespace else own
             state: Any = {"configurable": {"thread_id": thread, "checkpoint_ns": child_ns}}
             child = node.subgraph.with_checkpointer(self.checkpointer, env=self.env)
             saved = await self._require_saver().aget_tuple(state) if expand else None

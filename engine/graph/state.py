@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Literal, get_args, get_origin
 
+from engine.checkpoint.base import BaseCheckpointSaver
 from engine.constants import END, RESERVED_CHARACTERS, START
 from engine.errors import GraphValidationError
 from engine.graph.compiled import CompiledStateGraph
@@ -249,9 +250,14 @@ class StateGraph:
         :class:`~engine.store.base.BaseStore` that nodes declaring a ``store`` parameter (or one
         annotated ``BaseStore``) receive, and :func:`engine.config.get_store` returns.
 
+        ``checkpointer``: a saver, or for a subgraph ``True`` (its state carries over between
+        calls) / ``False`` (nothing saved), as in LangGraph.
+
         Raises:
             GraphValidationError: listing every problem found by :meth:`validate`, and
                 breakpoints on nodes the graph does not have.
+            TypeError: ``checkpointer`` or ``store`` is not one (as LangGraph, which also
+                refuses ``SqliteSaver.from_conn_string(path)`` not yet opened with ``with``).
 
         Warns:
             GraphWarning: one per finding of :meth:`warnings` (the graph still compiles).
@@ -259,6 +265,15 @@ class StateGraph:
                 ...): silently ignoring one would change what the graph does.
         """
         _refuse_unsupported("compile()", options)
+        if not (checkpointer is None or isinstance(checkpointer, (bool, BaseCheckpointSaver))):
+            hint = (
+                " (a context manager: open it first, `with SqliteSaver.from_conn_string(path) as saver:`)"
+                if hasattr(checkpointer, "__enter__") or hasattr(checkpointer, "__aenter__") else ""
+            )
+            raise TypeError(
+                f"compile(checkpointer=...) takes a saver (InMemorySaver, SqliteSaver, AsyncSqliteSaver), "
+                f"True or False (for a subgraph) or None, not {type(checkpointer).__name__}{hint}"
+            )
         if store is not None and not isinstance(store, BaseStore):
             raise TypeError(
                 f"compile(store=...) takes a store (engine.store.InMemoryStore, "

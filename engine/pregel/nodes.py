@@ -49,10 +49,11 @@ class RunContext:
     events: Any = None
     durability: str = "sync"
 
-    def child_namespace(self) -> str:
+    def child_namespace(self, persistent: bool = False) -> str:
         """The namespace of a subgraph run by the running task: ``node:task_id``, below this
-        graph's (levels joined by ``|``), as LangGraph names them."""
-        own = f"{self.node}:{self.task_id}"
+        graph's (levels joined by ``|``), as LangGraph names them; ``node`` alone for a
+        subgraph compiled with ``checkpointer=True`` (its state carries over between calls)."""
+        own = self.node if persistent else f"{self.node}:{self.task_id}"
         return f"{self.namespace}|{own}" if self.namespace else own
 
 

@@ -11,6 +11,7 @@ import asyncio
 import random
 import secrets
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -127,3 +128,20 @@ class StepHook(Protocol):
     def before_step(self, plan: StepPlan) -> Any: ...
 
     def after_step(self, committed: StepCommitted) -> Any: ...
+
+
+DEFAULT_DURABILITY = "sync"
+"""Each step is on disk before the next starts: a debugger's record must survive the crash it
+is used to look at (LangGraph defaults to ``"async"``; pass ``durability="async"`` for that)."""
+
+
+def durability_of(durability: str | None, checkpoint_during: bool | None) -> str | None:
+    """``durability=``, or what the older ``checkpoint_during=`` means (deprecated, warns).
+
+    Raises ``ValueError`` when both are given."""
+    if checkpoint_during is None:
+        return durability
+    if durability is not None:
+        raise ValueError("pass durability or checkpoint_during (its older name), not both")
+    warnings.warn("checkpoint_during is deprecated; use durability='async' or 'exit'", DeprecationWarning, stacklevel=3)
+    return "async" if checkpoint_during else "exit"

@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
-from engine.constants import START
+from engine.constants import INTERRUPT, START
 from engine.pregel.algo import Task
 
 Event = tuple[str, Any]
@@ -167,3 +167,22 @@ class EventStream:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+
+STREAM_MODES = ("values", "updates", "debug", "tasks", "checkpoints", "custom")
+
+
+def chunks_of(kind: str, chunk: Any, modes: list[str], values: dict[str, Any]) -> list[tuple[str, Any]]:
+    """What one run-loop event streams as ``(mode, chunk)`` in ``modes`` (``values``: the last
+    state streamed, which an interrupt's ``"values"`` chunk repeats, as LangGraph)."""
+    if kind == INTERRUPT:
+        shown = {"updates": {INTERRUPT: chunk}, "values": {**values, INTERRUPT: chunk}}
+        return [(mode, shown[mode]) for mode in modes if mode in shown]
+    out = []
+    if kind == "debug":
+        alone = "checkpoints" if chunk["type"] == "checkpoint" else "tasks"
+        if alone in modes:
+            out.append((alone, chunk["payload"]))
+    if kind in modes:
+        out.append((kind, chunk))
+    return out

@@ -56,15 +56,22 @@ class NestedRun:
 
 def nested_run(own_checkpointer: Any) -> NestedRun | None:
     """The nested run a graph starts now, if it is called inside a running task (else None).
-    A subgraph compiled with a checkpointer of its own saves there, in the same namespace."""
+
+    ``own_checkpointer`` is what the subgraph was compiled with, as in LangGraph: None, the
+    parent's saver under ``node:task_id``; a saver of its own, that one, in the same namespace;
+    ``True``, the parent's saver under ``node`` (the subgraph's state carries over from one call
+    to the next on the thread); ``False``, nothing saved (the subgraph cannot pause)."""
     parent = CURRENT_RUN.get()
     if parent is None or not parent.task_id:
         return None
-    namespace = parent.child_namespace()
+    namespace = parent.child_namespace(persistent=own_checkpointer is True)
     config: dict[str, Any] = {"configurable": {"thread_id": parent.thread_id, "checkpoint_ns": namespace}}
     if "recursion_limit" in (parent.config or {}):
         config["recursion_limit"] = parent.config["recursion_limit"]
-    saver = own_checkpointer if own_checkpointer is not None else parent.saver
+    if own_checkpointer is None or own_checkpointer is True:
+        saver = parent.saver
+    else:
+        saver = own_checkpointer or None
     if saver is not None and parent.thread_id is None:
         saver = None  # the parent keeps nothing: neither does its subgraph
     return NestedRun(
