@@ -166,3 +166,25 @@ def run_snippet(code: str) -> str:
 def test_seed_code_runs_unchanged_but_for_imports(code: str, expected: str) -> None:
     assert "langgraph" not in code
     assert run_snippet(code) == expected
+
+
+def test_a_checkpoint_reads_like_langgraphs_typeddict() -> None:
+    from engine.checkpoint.memory import InMemorySaver
+    from typing import TypedDict
+
+    from engine.graph import START, StateGraph
+
+    class X(TypedDict):
+        x: int
+
+    builder = StateGraph(X)
+    builder.add_node("n", lambda state: {"x": 1}).add_edge(START, "n")
+    saver = InMemorySaver()
+    builder.compile(checkpointer=saver).invoke({"x": 0}, {"configurable": {"thread_id": "t"}})
+    saved = saver.get_tuple({"configurable": {"thread_id": "t"}})
+    assert saved.checkpoint["id"] == saved.config["configurable"]["checkpoint_id"]
+    assert saved.checkpoint["channel_values"]["x"] == 1
+    assert saved.checkpoint.get("pending_sends") == []
+    assert saved.checkpoint.get("updated_channels", "absent") == "absent"
+    with pytest.raises(KeyError):
+        saved.checkpoint["serde"]

@@ -44,6 +44,20 @@ class Checkpoint:
     versions_seen: dict[str, dict[str, str]]
     pending_sends: list[Any] = field(default_factory=list)
 
+    def __getitem__(self, key: str) -> Any:
+        """``checkpoint["id"]``, as code written for LangGraph reads its ``Checkpoint`` (a
+        TypedDict there). Raises ``KeyError`` for a key that is not a field."""
+        if key in _CHECKPOINT_KEYS:
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``checkpoint.get("channel_values", {})``, as on LangGraph's TypedDict."""
+        return getattr(self, key) if key in _CHECKPOINT_KEYS else default
+
+
+_CHECKPOINT_KEYS = frozenset({"id", "ts", "channel_values", "channel_versions", "versions_seen", "pending_sends"})
+
 
 @dataclass(frozen=True)
 class PendingWrite:

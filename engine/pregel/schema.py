@@ -103,11 +103,22 @@ def build_state(schema: Any, values: dict[str, Any]) -> Any:
 
 
 def state_to_dict(schema_value: Any) -> dict[str, Any]:
-    """An input or update given as a dict, a dataclass instance or a Pydantic model, as a dict."""
+    """An input or update given as a dict, a dataclass instance or a Pydantic model, as a dict.
+
+    A Pydantic model leaves out a field that is None and was neither set nor defaults to
+    something else (``b: str | None = None`` not passed), as LangGraph does: an update that does
+    not mention a key must not overwrite it with None."""
     if isinstance(schema_value, dict):
         return schema_value
     if dataclasses.is_dataclass(schema_value) and not isinstance(schema_value, type):
         return {f.name: getattr(schema_value, f.name) for f in dataclasses.fields(schema_value)}
     if hasattr(type(schema_value), "model_fields"):
-        return {name: getattr(schema_value, name) for name in type(schema_value).model_fields}
+        given = getattr(schema_value, "model_fields_set", set())
+        return {
+            name: value
+            for name, field in type(schema_value).model_fields.items()
+            if (value := getattr(schema_value, name)) is not None
+            or name in given
+            or field.get_default(call_default_factory=True) is not None
+        }
     raise TypeError(f"expected a dict of state keys, got {type(schema_value).__name__}")
