@@ -3,6 +3,7 @@ replay, continue, write actions off without a graph, and ``[`` / ``]`` along a b
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -314,3 +315,23 @@ async def test_n_runs_one_super_step_and_shows_its_diff(demo: Path) -> None:
         assert column(app.screen.query_one(ThreadsTable), 0)[0] == "⏸ interrupted"
         await press(pilot, "n")
         assert history_of(app).current_checkpoint.next == ()  # the agent's answer: done
+
+
+async def test_R_on_a_failed_step_resumes_it_and_runs_only_the_failed_task(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sample_graphs import flaky_tools
+
+    monkeypatch.setattr(flaky_tools.service, "calls", Counter())
+    app = RetraceApp(demo, demo_graphs())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_thread(pilot, "flaky-failed")
+        assert history_of(app).cursor_row == 0  # the failed step's checkpoint, newest first
+        await press(pilot, "R")
+        history = history_of(app)
+        assert column(history, 1)[:3] == ["3", "2", "1"]  # went on along the branch: no fork copy
+        assert "fork" not in column(history, 2)
+        assert "✔ finished: 2 new checkpoints" in screen_text(app)
+        # The exchange rate answered before the failure: only the weather call ran again.
+        assert flaky_tools.service.calls == Counter({"weather": 1})

@@ -16,7 +16,7 @@ from textual.message import Message
 from engine.checkpoint.base import PendingWrite
 from engine.debug.inbox import WaitingThread
 from engine.debug.model import CheckpointDetail, CheckpointSummary, ThreadSummary
-from engine.debug.source import CheckpointSource
+from engine.debug.source import CheckpointSource, StoreNamespace, StoreRecord
 
 
 @dataclass
@@ -188,3 +188,57 @@ class InboxLoaded(Message):
     """The threads waiting for input (or at a breakpoint), newest first."""
 
     waiting: list[WaitingThread]
+
+
+@dataclass
+class StoreNamespacesLoaded(Message):
+    """A page of the memory store's namespaces from ``offset`` on (``replace``: from the top,
+    read again after the file changed, instead of the ones shown)."""
+
+    offset: int
+    namespaces: list[StoreNamespace]
+    complete: bool
+    replace: bool = False
+
+
+@dataclass
+class StoreItemsLoaded(Message):
+    """A page of the items of the namespace ``path`` from ``offset`` on, the most recently
+    written first."""
+
+    path: tuple[str, ...]
+    offset: int
+    items: list[StoreRecord]
+    complete: bool
+    replace: bool = False
+
+
+@dataclass
+class StoreNamespaceHighlighted(Message):
+    """The namespace tree's cursor moved to ``path``: the namespace ``space`` (None: a label
+    that holds no items itself, only namespaces under it)."""
+
+    path: tuple[str, ...]
+    space: StoreNamespace | None
+
+
+@dataclass
+class MoreStoreNamespacesWanted(Message):
+    """The namespace tree's cursor is near its end: load the page after the ``offset`` shown."""
+
+    offset: int
+
+
+@dataclass
+class StoreItemHighlighted(Message):
+    """The store items table's cursor moved to ``item``."""
+
+    item: StoreRecord
+
+
+@dataclass
+class MoreStoreItemsWanted(Message):
+    """The store items table's cursor is near its last row: load the next page of ``path``'s."""
+
+    path: tuple[str, ...]
+    offset: int

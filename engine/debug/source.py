@@ -14,9 +14,10 @@ from typing import Protocol
 
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.sqlite import CheckpointReader
+from engine.checkpoint.sqlite.store_reader import StoreNamespace, StoreRecord
 from engine.debug.model import CheckpointDetail, CheckpointSummary, ThreadSummary
 
-__all__ = ["CheckpointSource", "file_id", "open_source"]
+__all__ = ["CheckpointSource", "StoreNamespace", "StoreRecord", "file_id", "open_source"]
 
 
 class CheckpointSource(Protocol):
@@ -61,6 +62,18 @@ class CheckpointSource(Protocol):
     ) -> list[PendingWrite]: ...
 
     async def get_meta(self, key: str) -> str | None: ...
+
+    async def list_store_namespaces(self, limit: int | None = 100, offset: int = 0) -> list[StoreNamespace]:
+        """The memory store's namespaces (by their text), each with its item count; ``[]`` when
+        the file has no store (a schema from before it) or the store is empty."""
+        ...
+
+    async def list_store_items(
+        self, namespace: tuple[str, ...], limit: int | None = 100, offset: int = 0
+    ) -> list[StoreRecord]:
+        """The items of one namespace, the most recently written first, values as JSON data
+        (an :class:`~engine.checkpoint.serde.Undecodable` where one could not be read)."""
+        ...
 
     async def close(self) -> None: ...
 

@@ -21,6 +21,7 @@ from engine.debug.inbox import asked
 from engine.debug.lineage import children_of
 from engine.debug.model import CheckpointSummary
 from engine.debug.session import DebugSession
+from engine.debug.status import failed_after
 from engine.errors import EngineError
 from tui.dialogs.edit_state import EditStateDialog
 from tui.graph_text import rich_lines
@@ -46,7 +47,7 @@ class DebuggerActions(DebuggerReads):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "mark", "Mark", tooltip="Mark this checkpoint: the Diff tab compares with it", id="checkpoint.mark"),
         Binding("e", "edit", "Edit", tooltip="Edit the state here and save it as a fork", id="checkpoint.edit"),
-        Binding("R", "replay", "Replay", tooltip="Run the graph again from this checkpoint (a new branch)", id="checkpoint.replay"),
+        Binding("R", "replay", "Replay", tooltip="Run the graph again from this checkpoint (a new branch); resume a failed step", id="checkpoint.replay"),
         Binding("c", "continue_run", "Continue", tooltip="Run on from this checkpoint (an edit, or where a run stopped)", id="checkpoint.continue"),
         Binding("n", "step_run", "Step", tooltip="Run one super-step from this checkpoint, then show its diff", id="checkpoint.step"),
         Binding("s", "show_tab('state')", "State tab", show=False, tooltip="Show the state tab", id="tab.state"),
@@ -206,7 +207,12 @@ class DebuggerActions(DebuggerReads):
 
     def action_replay(self) -> None:
         checkpoint = self._writable()
-        if checkpoint is not None:
+        if checkpoint is None:
+            return
+        if self.thread is not None and failed_after(self.thread, checkpoint):
+            # A replay would run the finished tasks again; a failed step is resumed instead.
+            self._start_run(checkpoint, resume=None, verb="Resuming")
+        else:
             self._start_run(checkpoint, resume=False, verb="Replaying")
 
     def action_step_run(self) -> None:

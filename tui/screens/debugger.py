@@ -47,8 +47,8 @@ from tui.messages import (
 )
 from tui.safe_text import escape_control, literal
 from tui.screens.debugger_text import NO_THREADS, STATE_KEYS, describe_reload
-from tui.screens.hitl import DebuggerInbox
 from tui.screens.reads import READS
+from tui.screens.store_tab import DebuggerStore
 from tui.thread_status import describe_error
 from tui.widgets.checkpoint_header import CheckpointHeader
 from tui.widgets.find_bar import FindBar
@@ -56,13 +56,14 @@ from tui.widgets.history_table import HistoryTable
 from tui.widgets.inbox_list import InboxList
 from tui.widgets.state_tree import StateTree
 from tui.widgets.state_view import StateView
+from tui.widgets.store_view import NamespaceTree, StoreItemsTable, StoreView
 from tui.widgets.text_tab import TextTab
 from tui.widgets.threads_table import ThreadsTable
 
 
-class DebuggerScreen(Guarded, DebuggerInbox):
+class DebuggerScreen(Guarded, DebuggerStore):
     """Three panes: threads (top left), history (bottom left), and the selected checkpoint
-    (right: State, Diff, Writes, Metadata, Graph and Inbox tabs)."""
+    (right: State, Diff, Writes, Metadata, Graph, Inbox and Store tabs)."""
 
     COMMANDS: ClassVar[set[type[Provider]]] = {ThreadCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
@@ -124,7 +125,7 @@ class DebuggerScreen(Guarded, DebuggerInbox):
         parts = [("debugger", cls), ("threads pane", ThreadsTable), ("history pane", HistoryTable)]
         parts += [("state pane", StateTree), ("detail tabs", TextTab), ("value viewer", ValueViewer)]
         parts += [("state editor", EditStateDialog), ("inbox", InboxList), ("approve", ConfirmDialog)]
-        parts += [("reject", ReasonDialog)]
+        parts += [("reject", ReasonDialog), ("store namespaces", NamespaceTree), ("store items", StoreItemsTable)]
         parts += [("answer editor", AnswerDialog), ("new run", NewRunDialog), ("breakpoints", BreakpointDialog)]
         return [(where, bindings_of(part)) for where, part in parts]
 
@@ -170,6 +171,8 @@ class DebuggerScreen(Guarded, DebuggerInbox):
                         yield TextTab(id="graph-text")
                     with TabPane("Inbox", id="inbox"):
                         yield InboxList(id="inbox-list")
+                    with TabPane("Store", id="store"):
+                        yield StoreView(id="store-view")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -41,6 +41,8 @@ READS = {
     "diff": "the checkpoints to compare",
     "reload": "the database again",
     "inbox": "the threads waiting for input",
+    "store-namespaces": "the memory store's namespaces",
+    "store-items": "the memory store's items",
 }
 """What each worker group reads, for the message when a read fails."""
 
