@@ -188,3 +188,11 @@ def test_a_checkpoint_reads_like_langgraphs_typeddict() -> None:
     assert saved.checkpoint.get("updated_channels", "absent") == "absent"
     with pytest.raises(KeyError):
         saved.checkpoint["serde"]
+
+
+def test_a_plain_builtin_state_is_refused_rather_than_run_without_keys() -> None:
+    from engine.graph import StateGraph
+
+    for schema in (dict, list, int):
+        with pytest.raises(NotImplementedError, match="root channel"):
+            StateGraph(schema)

@@ -194,9 +194,9 @@ def test_001_sqlite_saver_without_with_is_not_a_saver() -> None:
 
 def test_001_sqlite_saver_without_with_is_refused_by_compile_as_in_langgraph() -> None:
     from engine.checkpoint.sqlite import SqliteSaver
-    from engine.graph import END, START, StateGraph
+    from engine.graph import END, START, MessagesState, StateGraph
 
-    builder = StateGraph(dict)
+    builder = StateGraph(MessagesState)
     builder.add_node("n", lambda state: {}).add_edge(START, "n").add_edge("n", END)
     with pytest.raises(TypeError, match="checkpointer"):
         builder.compile(checkpointer=SqliteSaver.from_conn_string(":memory:"))

@@ -9,6 +9,7 @@ changing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -62,6 +63,10 @@ class CheckpointSource(Protocol):
     ) -> list[PendingWrite]: ...
 
     async def get_meta(self, key: str) -> str | None: ...
+
+    async def count_checkpoints_in(self, thread_id: str, namespaces: Sequence[str]) -> dict[str, int]:
+        """``{namespace: checkpoint count}`` for those of ``namespaces`` with checkpoints."""
+        ...
 
     async def list_store_namespaces(self, limit: int | None = 100, offset: int = 0) -> list[StoreNamespace]:
         """The memory store's namespaces (by their text), each with its item count; ``[]`` when

@@ -54,10 +54,20 @@ class StateGraph:
 
     Raises:
         TypeError: ``state_schema`` is not a class with annotations.
+        NotImplementedError: ``state_schema`` is a builtin type (``dict``, ``list``, ...), which
+            LangGraph keeps as one root channel and retrace does not support yet.
     """
 
     def __init__(self, state_schema: Any, config_schema: Any = None, **options: Any) -> None:
         _refuse_unsupported("StateGraph()", options)
+        if getattr(state_schema, "__module__", None) == "builtins":
+            # LangGraph keeps such a state in one root channel; silently running it as a state
+            # without keys would drop every write.
+            raise NotImplementedError(
+                f"StateGraph({getattr(state_schema, '__name__', state_schema)}): a state that is one "
+                "plain value (LangGraph's root channel) is not supported yet; declare its keys with a "
+                "TypedDict, a dataclass or a Pydantic model"
+            )
         self.state_schema = state_schema
         self.config_schema = config_schema
         self.fields: dict[str, StateField] = state_fields(state_schema)

@@ -43,6 +43,7 @@ from engine.checkpoint.sqlite.rows import (
     value_sql,
     within_budget,
 )
+from engine.checkpoint.sqlite.namespace_reader import NamespaceReads
 from engine.checkpoint.sqlite.store_reader import StoreReads
 from engine.debug.model import (
     THREAD_STATUSES,
@@ -58,10 +59,11 @@ T = TypeVar("T")
 __all__ = ["CheckpointDetail", "CheckpointNotFoundError", "CheckpointReader", "CheckpointSummary", "ThreadSummary"]
 
 
-class CheckpointReader(StoreReads):
+class CheckpointReader(StoreReads, NamespaceReads):
     """Queries over one open connection; every method raises :class:`CheckpointStoreError` when
     the database is damaged or locked, with SQLite's error in the message. The memory store's
-    table is read by ``list_store_namespaces`` / ``list_store_items`` (:mod:`.store_reader`).
+    table is read by ``list_store_namespaces`` / ``list_store_items`` (:mod:`.store_reader`),
+    which namespaces hold checkpoints by ``count_checkpoints_in`` (:mod:`.namespace_reader`).
 
     Lenient by default: a value that cannot be decoded (or is over ``limits.max_value_bytes``)
     comes back as an :class:`~engine.checkpoint.serde.Undecodable`, and a field that cannot be
