@@ -20,6 +20,7 @@ from sample_graphs import (
     parallel_search,
     preferences,
     rate_limited,
+    research_team,
 )
 
 DEMO_MARKER = ("created_by", "retrace demo")
@@ -49,6 +50,7 @@ SAMPLE_GRAPHS = {
     "flaky_tools (retry)": "sample_graphs.flaky_tools:retrying_graph",
     "rate_limited": "sample_graphs.rate_limited:graph",
     "preferences": "sample_graphs.preferences:graph",
+    "research_team": "sample_graphs.research_team:graph",
 }
 """Graph name -> ``module:attr`` of each sample graph (what the demo records, and attaches)."""
 
@@ -62,7 +64,9 @@ async def write_demo_database(path: str | Path, env: RunEnv = DEFAULT_ENV) -> li
     (``InvalidUpdateError``), and ``flaky-failed`` at its tool step (``ConnectionError``, left
     to be resumed); their threads are kept with status ``error``. Of the approval threads one
     waits for a person (``interrupted``), one was approved and one rejected. The preferences
-    graph runs with an ``AsyncSqliteStore`` on the same file (its items in ``store_items``).
+    and research team graphs run with an ``AsyncSqliteStore`` on the same file (its items in
+    ``store_items``); the research team's two agents are subgraphs (checkpoints under their
+    namespaces).
     Raises ``CheckpointStoreError`` if ``path`` cannot be used.
     """
     runs: list[DemoRun] = []
@@ -89,6 +93,8 @@ async def write_demo_database(path: str | Path, env: RunEnv = DEFAULT_ENV) -> li
             runs.append(DemoRun(thread_id, graph_name, status, error))
 
         # Newer sample graphs first, so the threads above them keep their places.
+        await run(research_team.make_graph(), "research_team", "research-team", research_team.QUESTION,
+                  with_store=True)
         await run(preferences.make_graph(), "preferences", "preferences-conflict", preferences.UPDATES,
                   with_store=True)
         await run(rate_limited.make_graph(rate_limited.demo_api()), "rate_limited", "rate-limited",

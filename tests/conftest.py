@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tui_helpers import HOSTILE, Note
 
 from engine.checkpoint.memory import InMemorySaver
 from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.graph import END, START, StateGraph
 from sample_graphs.demo import write_demo_database
-from tui_helpers import HOSTILE, Note
 
 
 @pytest.fixture

@@ -9,7 +9,13 @@ from typing import Annotated, TypedDict
 
 import pytest
 
-from engine.checkpoint.base import Checkpoint, PendingWrite, StepRecord, new_checkpoint_id, utc_now
+from engine.checkpoint.base import (
+    Checkpoint,
+    PendingWrite,
+    StepRecord,
+    new_checkpoint_id,
+    utc_now,
+)
 from engine.checkpoint.memory import InMemorySaver
 from engine.graph import END, START, StateGraph
 from engine.pregel.runtime import RunEnv

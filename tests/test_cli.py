@@ -33,7 +33,7 @@ def test_demo_prints_a_line_per_thread(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "--db", str(path), "--no-open"])
     assert result.exit_code == 0
     lines = [l for l in result.output.splitlines() if l.startswith("wrote thread")]
-    assert len(lines) == 18
+    assert len(lines) == 19
     assert any("search-buggy" in l and l.endswith("error") for l in lines)
     assert any("calc-add" in l and l.endswith("done") for l in lines)
     # the failure is printed whole, fix included, under its thread
@@ -54,7 +54,7 @@ def test_demo_replaces_its_own_database_but_not_other_files(tmp_path: Path) -> N
     again = runner.invoke(main, ["demo", "--db", str(path), "--no-open"])
     assert again.exit_code == 0
     threads = json.loads(runner.invoke(main, ["threads", str(path), "--json"]).output)
-    assert len(threads) == 18  # replaced, not appended to
+    assert len(threads) == 19  # replaced, not appended to
 
     other = tmp_path / "notes.db"
     other.write_text("my notes")
@@ -161,10 +161,10 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
 
 def test_control_characters_in_thread_ids_are_escaped(tmp_path: Path) -> None:
     import asyncio
+    from typing import TypedDict
 
     from engine.checkpoint.sqlite import AsyncSqliteSaver
     from engine.graph import END, START, StateGraph
-    from typing import TypedDict
 
     class S(TypedDict):
         x: str

@@ -10,8 +10,8 @@ import pytest
 
 from engine.checkpoint.serde import JsonSerializer, Undecodable
 from engine.debug.edit import EditError, edit_text, plan_edit
-from engine.pregel.schema import state_fields
 from engine.messages import AIMessage, HumanMessage, RemoveMessage, add_messages
+from engine.pregel.schema import state_fields
 
 
 class State(TypedDict):

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from test_engine_subgraphs import P, cfg, child, counting_child, one_node_parent, parent
+
 from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.debug.source import open_source
 from engine.debug.status import unfinished_after
 from engine.debug.subgraphs import child_namespace, subgraph_runs
 from engine.graph import END, START, StateGraph
 from engine.types import Command
-from test_engine_subgraphs import P, cfg, child, counting_child, one_node_parent, parent
 
 
 def by_step(checkpoints) -> dict[int, object]:

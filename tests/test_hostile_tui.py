@@ -12,7 +12,16 @@ from pathlib import Path
 import hostile_corpus as corpus
 import pytest
 from textual.widgets import Static
-from tui_helpers import SIZE, column, open_thread, press, screen_text, settle, state_of, static_text
+from tui_helpers import (
+    SIZE,
+    column,
+    open_thread,
+    press,
+    screen_text,
+    settle,
+    state_of,
+    static_text,
+)
 
 from sample_graphs.demo import write_demo_database
 from tui.app import RetraceApp

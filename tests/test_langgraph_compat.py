@@ -169,9 +169,9 @@ def test_seed_code_runs_unchanged_but_for_imports(code: str, expected: str) -> N
 
 
 def test_a_checkpoint_reads_like_langgraphs_typeddict() -> None:
-    from engine.checkpoint.memory import InMemorySaver
     from typing import TypedDict
 
+    from engine.checkpoint.memory import InMemorySaver
     from engine.graph import START, StateGraph
 
     class X(TypedDict):

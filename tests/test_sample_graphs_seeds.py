@@ -191,6 +191,7 @@ async def test_the_demo_writes_the_seed_scenarios_first_with_their_outcomes(tmp_
     runs = await write_demo_database(tmp_path / "demo.db")
 
     expected = [
+        ("research-team", "done"),
         ("preferences-conflict", "done"),
         ("rate-limited", "done"),
         ("flaky-failed", "error"),

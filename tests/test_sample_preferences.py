@@ -101,10 +101,10 @@ def test_the_module_level_graph_runs_in_more_than_one_event_loop() -> None:
         assert out["preferences"] == preferences.EXPECTED and len(out["conflicts"]) == 1
 
 
-async def test_the_demo_runs_it_first_with_the_databases_store(tmp_path: Path) -> None:
+async def test_the_demo_runs_it_with_the_databases_store(tmp_path: Path) -> None:
     runs = await write_demo_database(tmp_path / "demo.db")
 
-    assert (runs[0].thread_id, runs[0].graph, runs[0].status) == ("preferences-conflict", "preferences", "done")
+    assert (runs[1].thread_id, runs[1].graph, runs[1].status) == ("preferences-conflict", "preferences", "done")
     async with AsyncSqliteStore.from_conn_string(tmp_path / "demo.db") as store:
         item = await store.aget(preferences.namespace("alice"), preferences.KEY)
         assert item.value == preferences.EXPECTED and item.version == 3

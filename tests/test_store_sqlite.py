@@ -22,6 +22,7 @@ from engine.checkpoint.sqlite import AsyncSqliteSaver, CheckpointReader, schema
 from engine.checkpoint.sqlite.rows import Limits
 from engine.errors import NotARetraceDatabaseError, SchemaTooNewError
 from engine.graph import END, START, StateGraph
+from engine.store import BaseStore
 from engine.store.sqlite import AsyncSqliteStore, SqliteStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,12 +109,26 @@ async def test_the_sync_store_writes_while_a_saver_has_the_file_open(tmp_path: P
         assert {t.thread_id for t in await saver.reader.list_threads()} == {"t", "u"}
 
 
-async def test_the_async_store_refuses_sync_calls(tmp_path: Path) -> None:
+async def test_the_async_store_refuses_sync_calls_on_its_own_loop(tmp_path: Path) -> None:
     async with AsyncSqliteStore.from_conn_string(tmp_path / "s.db") as store:
         with pytest.raises(RuntimeError, match="SqliteStore from sync code"):
             store.put(("m",), "k", {"v": 1})
         with pytest.raises(RuntimeError, match="await its a-methods"):
             store.search(())
+        assert await store.asearch(()) == []  # the refused put wrote nothing
+
+
+async def test_a_sync_node_uses_the_async_store_from_its_worker_thread(tmp_path: Path) -> None:
+    def remember(state: Note, store: BaseStore) -> dict:  # sync: the engine runs it in a thread
+        store.put(("notes",), "last", {"note": state["note"]})
+        return {"note": store.get(("notes",), "last").value["note"] + "!"}
+
+    builder = StateGraph(Note).add_node("remember", remember)
+    builder.add_edge(START, "remember").add_edge("remember", END)
+    async with AsyncSqliteStore.from_conn_string(tmp_path / "s.db") as store:
+        out = await builder.compile(store=store).ainvoke({"note": "hi"})
+        assert out == {"note": "hi!"}
+        assert (await store.aget(("notes",), "last")).value == {"note": "hi"}
 
 
 async def test_a_memory_database_holds_a_private_store() -> None:

@@ -13,6 +13,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.color import Color
 from textual.widgets import Input, Static
+from tui_helpers import SIZE, column, open_thread, press, screen_text, settle
 
 from tui.app import RetraceApp
 from tui.dialogs.help import BindingsTable, HelpDialog
@@ -23,7 +24,6 @@ from tui.widgets.checkpoint_header import CheckpointHeader
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.state_tree import StateTree
 from tui.widgets.threads_table import ThreadsTable
-from tui_helpers import SIZE, column, open_thread, press, screen_text, settle
 
 # The sections this file knows; other parts of the debugger may add more.
 SECTIONS = ["Everywhere", "Debugger", "Threads pane", "History pane", "State pane", "Value viewer"]

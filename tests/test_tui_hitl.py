@@ -9,16 +9,6 @@ from collections import Counter
 from pathlib import Path
 
 from textual.widgets import Input, Select, Static, TabbedContent, TextArea
-
-from sample_graphs import approval
-from sample_graphs.demo import demo_graphs
-from tui.app import RetraceApp
-from tui.dialogs.answer import AnswerDialog, ConfirmDialog, ReasonDialog
-from tui.dialogs.breakpoints import BreakpointDialog
-from tui.dialogs.new_run import NewRunDialog
-from tui.widgets.inbox_list import InboxList
-from tui.widgets.text_tab import TextTab
-from tui.widgets.threads_table import ThreadsTable
 from tui_helpers import (
     SIZE,
     checkpoint_rows,
@@ -30,6 +20,16 @@ from tui_helpers import (
     state_of,
     static_text,
 )
+
+from sample_graphs import approval
+from sample_graphs.demo import demo_graphs
+from tui.app import RetraceApp
+from tui.dialogs.answer import AnswerDialog, ConfirmDialog, ReasonDialog
+from tui.dialogs.breakpoints import BreakpointDialog
+from tui.dialogs.new_run import NewRunDialog
+from tui.widgets.inbox_list import InboxList
+from tui.widgets.text_tab import TextTab
+from tui.widgets.threads_table import ThreadsTable
 
 
 def run_log(app: RetraceApp) -> str:

@@ -10,12 +10,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.checkpoint.sqlite import AsyncSqliteSaver
-from engine.graph import END, START, StateGraph
-from tui.app import RetraceApp
-from tui.widgets.history_table import HistoryTable
-from tui.widgets.state_tree import StateTree
-from tui.widgets.threads_table import ThreadsTable
 from tui_helpers import (
     DEMO_ORDER,
     SIZE,
@@ -25,11 +19,17 @@ from tui_helpers import (
     press,
     screen_text,
     settle,
+    shout_graph,
     state_of,
     tree_labels,
-    shout_graph,
 )
 
+from engine.checkpoint.sqlite import AsyncSqliteSaver
+from engine.graph import END, START, StateGraph
+from tui.app import RetraceApp
+from tui.widgets.history_table import HistoryTable
+from tui.widgets.state_tree import StateTree
+from tui.widgets.threads_table import ThreadsTable
 
 # Reloading ----------------------------------------------------------------------------------
 

@@ -11,6 +11,16 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.widgets import DataTable
+from tui_helpers import (
+    DEMO_ORDER,
+    SIZE,
+    column,
+    open_thread,
+    press,
+    screen_text,
+    settle,
+    state_of,
+)
 
 from tui.app import RetraceApp
 from tui.commands import RetraceCommands
@@ -22,8 +32,6 @@ from tui.widgets.history_table import HistoryTable
 from tui.widgets.paged_table import PagedTable
 from tui.widgets.state_tree import StateTree
 from tui.widgets.threads_table import ThreadsTable
-from tui_helpers import DEMO_ORDER, SIZE, column, open_thread, press, screen_text, settle, state_of
-
 
 # The threads, history and state panes -------------------------------------------------------
 

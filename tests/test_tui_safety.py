@@ -10,14 +10,6 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Static
-
-from engine.checkpoint.sqlite import AsyncSqliteSaver, CheckpointReader
-from engine.errors import CheckpointStoreError
-from tui.app import RetraceApp
-from tui.dialogs.help import HelpDialog
-from tui.screens.open_error import OpenErrorScreen
-from tui.widgets.history_table import HistoryTable
-from tui.widgets.threads_table import ThreadsTable
 from tui_helpers import (
     HOSTILE,
     HOSTILE_SHOWN,
@@ -29,6 +21,14 @@ from tui_helpers import (
     state_of,
     static_text,
 )
+
+from engine.checkpoint.sqlite import AsyncSqliteSaver, CheckpointReader
+from engine.errors import CheckpointStoreError
+from tui.app import RetraceApp
+from tui.dialogs.help import HelpDialog
+from tui.screens.open_error import OpenErrorScreen
+from tui.widgets.history_table import HistoryTable
+from tui.widgets.threads_table import ThreadsTable
 
 
 async def test_hostile_strings_render_literally(hostile_db: Path) -> None:

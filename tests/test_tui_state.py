@@ -7,20 +7,11 @@ Every test waits for the app's workers and messages to finish (``settle``), neve
 from __future__ import annotations
 
 import json
-
 import re
-from typing import TypedDict
 from pathlib import Path
+from typing import TypedDict
 
 from textual.widgets import Static
-
-from engine.checkpoint.sqlite import AsyncSqliteSaver
-from engine.graph import END, START, StateGraph
-from tui.app import RetraceApp
-from tui.dialogs.value_viewer import ValueViewer
-from tui.screens.debugger import DebuggerScreen
-from tui.widgets.history_table import HistoryTable
-from tui.widgets.state_tree import StateTree
 from tui_helpers import (
     SIZE,
     Note,
@@ -30,10 +21,18 @@ from tui_helpers import (
     screen_text,
     section,
     settle,
+    shout_graph,
     state_of,
     static_text,
-    shout_graph,
 )
+
+from engine.checkpoint.sqlite import AsyncSqliteSaver
+from engine.graph import END, START, StateGraph
+from tui.app import RetraceApp
+from tui.dialogs.value_viewer import ValueViewer
+from tui.screens.debugger import DebuggerScreen
+from tui.widgets.history_table import HistoryTable
+from tui.widgets.state_tree import StateTree
 
 
 def untimed(label: str) -> str:

@@ -8,6 +8,17 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import TabbedContent, TextArea
+from tui_helpers import (
+    SIZE,
+    checkpoint_rows,
+    column,
+    open_thread,
+    press,
+    screen_text,
+    settle,
+    shout_graph,
+    to_step,
+)
 
 from engine.checkpoint.sqlite import AsyncSqliteSaver
 from sample_graphs.demo import demo_graphs, write_demo_database
@@ -16,7 +27,6 @@ from tui.dialogs.edit_state import EditStateDialog
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.text_tab import TextTab
 from tui.widgets.threads_table import ThreadsTable
-from tui_helpers import SIZE, checkpoint_rows, column, open_thread, press, screen_text, settle, shout_graph
 
 
 def history_of(app: RetraceApp) -> HistoryTable:
@@ -28,15 +38,6 @@ async def at_step(pilot, thread: str, step: int) -> None:
     await settle(pilot)
     await open_thread(pilot, thread)
     await to_step(pilot, step)
-
-
-async def to_step(pilot, step: int) -> None:
-    """Focus the history and move its cursor to the first row of ``step``."""
-    history = history_of(pilot.app)
-    await press(pilot, "2")
-    target = column(history, 1).index(str(step))
-    while history.cursor_row != target:
-        await press(pilot, "j" if history.cursor_row < target else "k")
 
 
 async def edit_and_save(pilot, old: str, new: str) -> None:
@@ -193,11 +194,11 @@ async def test_slash_filters_the_threads_and_escape_clears_it(demo: Path) -> Non
         for ch in "calc":
             await press(pilot, ch)
         assert column(threads, 1) == ["calc-two-questions", "calc-add"]
-        assert "2 of 18 loaded rows match" in screen_text(app)
+        assert "2 of 19 loaded rows match" in screen_text(app)
         await press(pilot, "enter", "j")  # back in the table, the filter kept
         assert threads.current.thread_id == "calc-add"
         await press(pilot, "slash", "escape")
-        assert len(column(threads, 1)) == 18 and threads.current.thread_id == "calc-add"
+        assert len(column(threads, 1)) == 19 and threads.current.thread_id == "calc-add"
 
 
 async def test_colon_goes_to_a_step_on_the_branch_and_G_to_the_oldest(demo: Path) -> None:
@@ -281,7 +282,7 @@ async def test_escape_in_a_filtered_table_clears_the_filter(demo: Path) -> None:
         await press(pilot, "1", "slash", "c", "a", "l", "c", "enter")
         assert len(threads.shown) == 2 and app.focused is threads
         await press(pilot, "escape")
-        assert len(threads.shown) == 18 and "loaded rows match" not in screen_text(app)
+        assert len(threads.shown) == 19 and "loaded rows match" not in screen_text(app)
 
 
 async def test_a_thread_paused_at_a_breakpoint_says_so_and_c_goes_on(tmp_path: Path) -> None:

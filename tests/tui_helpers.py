@@ -43,6 +43,7 @@ DEMO_ORDER = [  # most recently updated first, as the demo writes them
     "flaky-failed",
     "rate-limited",
     "preferences-conflict",
+    "research-team",
 ]
 
 
@@ -92,6 +93,15 @@ def checkpoint_rows(path: Path) -> int:
 
 def column(table: DataTable, index: int) -> list[str]:
     return [table.get_row_at(row)[index].plain for row in range(table.row_count)]
+
+
+async def to_step(pilot: Pilot, step: int) -> None:
+    """Focus the screen's history and move its cursor to the first row of ``step``."""
+    history = pilot.app.screen.query_one(HistoryTable)
+    history.focus()
+    target = column(history, 1).index(str(step))
+    while history.cursor_row != target:
+        await press(pilot, "j" if history.cursor_row < target else "k")
 
 
 def tree_labels(tree: Tree | TreeNode) -> list[str]:

@@ -20,7 +20,12 @@ import click
 from engine.checkpoint.serde import jsonable
 from engine.checkpoint.sqlite import AsyncSqliteSaver
 from engine.debug.attach import GraphLoadError, load_graph
-from engine.debug.inbox import approve_answer, payload_summary, pending_interrupts, waiting_threads
+from engine.debug.inbox import (
+    approve_answer,
+    payload_summary,
+    pending_interrupts,
+    waiting_threads,
+)
 from engine.debug.source import open_source
 from engine.errors import EngineError
 from engine.pregel.runtime import StepCommitted, StepPlan

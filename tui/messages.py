@@ -2,7 +2,8 @@
 
 Two kinds: results that workers post when a database read finishes (``*Loaded``, ``Reloaded``,
 ``Database*``), and requests a pane posts to its screen (``*Highlighted``, ``More*Wanted``,
-``ValueRequested``).
+``ValueRequested``); newer panes declare their requests as nested classes, as Textual's own
+widgets do (``NamespaceTree.Chosen``).
 Panes never call each other; the screen turns requests into workers and results into attributes.
 """
 
@@ -17,6 +18,7 @@ from engine.checkpoint.base import PendingWrite
 from engine.debug.inbox import WaitingThread
 from engine.debug.model import CheckpointDetail, CheckpointSummary, ThreadSummary
 from engine.debug.source import CheckpointSource, StoreNamespace, StoreRecord
+from engine.debug.subgraphs import SubgraphRun
 
 
 @dataclass
@@ -57,12 +59,14 @@ class HistoryLoaded(Message):
 @dataclass
 class CheckpointLoaded(Message):
     """A checkpoint's values, what the step that made it wrote (None: no step did, as for an
-    input), and the pending writes of a next step that did not complete (else empty)."""
+    input), the pending writes of a next step that did not complete (else empty), and the
+    subgraph runs of those steps."""
 
     thread: ThreadSummary
     detail: CheckpointDetail
     step_writes: list[PendingWrite] | None
     next_writes: list[PendingWrite]
+    subgraphs: list[SubgraphRun]
 
 
 @dataclass
@@ -204,41 +208,10 @@ class StoreNamespacesLoaded(Message):
 @dataclass
 class StoreItemsLoaded(Message):
     """A page of the items of the namespace ``path`` from ``offset`` on, the most recently
-    written first."""
+    written first (``replace``: from the top, read again, instead of the ones shown)."""
 
     path: tuple[str, ...]
     offset: int
     items: list[StoreRecord]
     complete: bool
     replace: bool = False
-
-
-@dataclass
-class StoreNamespaceHighlighted(Message):
-    """The namespace tree's cursor moved to ``path``: the namespace ``space`` (None: a label
-    that holds no items itself, only namespaces under it)."""
-
-    path: tuple[str, ...]
-    space: StoreNamespace | None
-
-
-@dataclass
-class MoreStoreNamespacesWanted(Message):
-    """The namespace tree's cursor is near its end: load the page after the ``offset`` shown."""
-
-    offset: int
-
-
-@dataclass
-class StoreItemHighlighted(Message):
-    """The store items table's cursor moved to ``item``."""
-
-    item: StoreRecord
-
-
-@dataclass
-class MoreStoreItemsWanted(Message):
-    """The store items table's cursor is near its last row: load the next page of ``path``'s."""
-
-    path: tuple[str, ...]
-    offset: int

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -35,6 +35,8 @@ from engine.store.checks import (
 )
 from engine.store.filters import Condition, filter_sql
 from engine.sync import run_sync
+
+T = TypeVar("T")
 
 __all__ = ["AsyncSqliteStore", "SqliteStore"]
 
@@ -73,7 +75,11 @@ class AsyncSqliteStore(BaseStore):
         async with AsyncSqliteStore.from_conn_string("runs.db") as store:
             await store.aput(("users", "u1"), "prefs", {"theme": "dark"})
 
-    Its sync methods raise ``RuntimeError``: use :class:`SqliteStore` from sync code.
+    Its sync methods (``put``, ``get``, ...) work from another thread than the one its event
+    loop runs on, as a sync node's (the engine runs those in worker threads): the call runs on
+    the store's loop and blocks until it is done, as LangGraph's async stores do. Called on
+    the store's own loop they raise ``RuntimeError`` (it would wait on itself); use the
+    a-methods there, or :class:`SqliteStore` from sync code.
     ``clock``: as :class:`~engine.store.memory.InMemoryStore`'s.
     """
 
@@ -81,6 +87,7 @@ class AsyncSqliteStore(BaseStore):
         self.conn = conn
         self._clock = clock or default_clock
         self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     async def open(cls, path: str | Path, *, clock: Clock | None = None) -> AsyncSqliteStore:
@@ -92,7 +99,9 @@ class AsyncSqliteStore(BaseStore):
                 or is from a newer retrace; it is left untouched.
             CheckpointStoreError: SQLite cannot open it.
         """
-        return cls(await open_database(path), clock=clock)
+        store = cls(await open_database(path), clock=clock)
+        store._loop = asyncio.get_running_loop()
+        return store
 
     @classmethod
     @asynccontextmanager
@@ -162,26 +171,35 @@ class AsyncSqliteStore(BaseStore):
             rows = await self._fetchall(f"SELECT DISTINCT s.namespace FROM store_items AS s WHERE {where}", params)
         return query.select(tuple(row[0].split(NAMESPACE_SEPARATOR)) for row in rows)
 
+    def _on_own_loop(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the loop the store was opened on, from another thread."""
+        loop = self._loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is None or loop.is_closed() or running is loop:
+            coro.close()
+            raise RuntimeError(
+                f"{type(self).__name__}'s sync methods were called on its own event loop; await its "
+                "a-methods (aput, aget, adelete, asearch, alist_namespaces) there, or use SqliteStore "
+                "from sync code"
+            )
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
     def _write(self, namespace: tuple[str, ...], key: str, text: str | None, expected: int | None) -> None:
-        _sync_refused(self)
+        self._on_own_loop(self._awrite(namespace, key, text, expected))
 
     def _read(self, namespace: tuple[str, ...], key: str) -> Item | None:
-        _sync_refused(self)
+        return self._on_own_loop(self._aread(namespace, key))
 
     def _search(
         self, prefix: tuple[str, ...], conditions: tuple[Condition, ...], limit: int, offset: int
     ) -> list[SearchItem]:
-        _sync_refused(self)
+        return self._on_own_loop(self._asearch(prefix, conditions, limit, offset))
 
     def _list(self, query: NamespaceQuery) -> list[tuple[str, ...]]:
-        _sync_refused(self)
-
-
-def _sync_refused(store: AsyncSqliteStore) -> Any:
-    raise RuntimeError(
-        f"{type(store).__name__} is async: await its a-methods (aput, aget, adelete, asearch, "
-        "alist_namespaces), or use SqliteStore from sync code"
-    )
+        return self._on_own_loop(self._alist(query))
 
 
 def _item(row: tuple, cls: type[Item]) -> Any:
@@ -211,7 +229,7 @@ class SqliteStore(AsyncSqliteStore):
 
     Its connection lives on the engine's background event loop (:mod:`engine.sync`), as
     :class:`~engine.checkpoint.sqlite.SqliteSaver`'s does, and every sync call runs the async
-    code there. Don't call it from a node the engine runs: use ``AsyncSqliteStore`` there.
+    code there.
     """
 
     @classmethod
@@ -231,17 +249,3 @@ class SqliteStore(AsyncSqliteStore):
             yield store  # type: ignore[misc]
         finally:
             run_sync(store.close())
-
-    def _write(self, namespace: tuple[str, ...], key: str, text: str | None, expected: int | None) -> None:
-        run_sync(self._awrite(namespace, key, text, expected))
-
-    def _read(self, namespace: tuple[str, ...], key: str) -> Item | None:
-        return run_sync(self._aread(namespace, key))
-
-    def _search(
-        self, prefix: tuple[str, ...], conditions: tuple[Condition, ...], limit: int, offset: int
-    ) -> list[SearchItem]:
-        return run_sync(self._asearch(prefix, conditions, limit, offset))
-
-    def _list(self, query: NamespaceQuery) -> list[tuple[str, ...]]:
-        return run_sync(self._alist(query))

@@ -60,11 +60,15 @@ class ValueViewer(Guarded, ModalScreen[None]):
                 pass  # a value JSON cannot hold: the text notation shows it
         return full_text(self.value)
 
+    def shown(self) -> Text:
+        """What the viewer draws: :meth:`shown_text` made literal."""
+        return literal(self.shown_text(), keep_newlines=True)
+
     def compose(self) -> ComposeResult:
         with Vertical(id="value-dialog", classes="dialog"):
             yield Static(self._title(), classes="dialog-title", id="value-title")
             with VerticalScroll(id="value-scroll"):
-                yield Static(literal(self.shown_text(), keep_newlines=True), id="value-text")
+                yield Static(self.shown(), id="value-text")
             yield Static(
                 Text("escape or q: close · t: JSON or text · c: copy · arrows, j/k, page up/down: scroll"),
                 classes="dialog-hint",
@@ -78,7 +82,7 @@ class ValueViewer(Guarded, ModalScreen[None]):
     def action_toggle_notation(self) -> None:
         self.as_json = not self.as_json
         self.query_one("#value-title", Static).update(self._title())
-        self.query_one("#value-text", Static).update(literal(self.shown_text(), keep_newlines=True))
+        self.query_one("#value-text", Static).update(self.shown())
 
     def action_copy(self) -> None:
         # OSC 52: the terminal gets the text base64-encoded, so nothing in it can act as an escape.

@@ -49,8 +49,10 @@ from tui.safe_text import escape_control, literal
 from tui.screens.debugger_text import NO_THREADS, STATE_KEYS, describe_reload
 from tui.screens.reads import READS
 from tui.screens.store_tab import DebuggerStore
+from tui.screens.subgraph import SubgraphOpener, SubgraphScreen
 from tui.thread_status import describe_error
 from tui.widgets.checkpoint_header import CheckpointHeader
+from tui.widgets.detail_tabs import checkpoint_panes
 from tui.widgets.find_bar import FindBar
 from tui.widgets.history_table import HistoryTable
 from tui.widgets.inbox_list import InboxList
@@ -61,7 +63,7 @@ from tui.widgets.text_tab import TextTab
 from tui.widgets.threads_table import ThreadsTable
 
 
-class DebuggerScreen(Guarded, DebuggerStore):
+class DebuggerScreen(Guarded, SubgraphOpener, DebuggerStore):
     """Three panes: threads (top left), history (bottom left), and the selected checkpoint
     (right: State, Diff, Writes, Metadata, Graph, Inbox and Store tabs)."""
 
@@ -117,6 +119,7 @@ class DebuggerScreen(Guarded, DebuggerStore):
             "2", "focus_history", "History", tooltip="Focus the history pane", show=False, id="pane.history"
         ),
         Binding("3", "focus_state", "State", tooltip="Focus the state pane", show=False, id="pane.state"),
+        Binding("o", "open_subgraph", "Subgraph", show=False, tooltip="Open the subgraph this step ran: its own history", id="checkpoint.subgraph"),
     ]
 
     @classmethod
@@ -127,6 +130,7 @@ class DebuggerScreen(Guarded, DebuggerStore):
         parts += [("state editor", EditStateDialog), ("inbox", InboxList), ("approve", ConfirmDialog)]
         parts += [("reject", ReasonDialog), ("store namespaces", NamespaceTree), ("store items", StoreItemsTable)]
         parts += [("answer editor", AnswerDialog), ("new run", NewRunDialog), ("breakpoints", BreakpointDialog)]
+        parts += [("subgraph", SubgraphScreen)]
         return [(where, bindings_of(part)) for where, part in parts]
 
     def __init__(self, reader: CheckpointSource, session: DebugSession | None = None) -> None:
@@ -159,20 +163,10 @@ class DebuggerScreen(Guarded, DebuggerStore):
                 yield CheckpointHeader(id="checkpoint-header")
                 yield Static(classes="notice")
                 with TabbedContent(id="detail", initial="state"):
-                    with TabPane("State", id="state"):
-                        yield StateTree(id="state-tree")
-                    with TabPane("Diff", id="diff"):
-                        yield TextTab(id="diff-text")
-                    with TabPane("Writes", id="writes"):
-                        yield TextTab(id="writes-text")
-                    with TabPane("Metadata", id="metadata"):
-                        yield TextTab(id="metadata-text")
-                    with TabPane("Graph", id="graph"):
-                        yield TextTab(id="graph-text")
-                    with TabPane("Inbox", id="inbox"):
-                        yield InboxList(id="inbox-list")
-                    with TabPane("Store", id="store"):
-                        yield StoreView(id="store-view")
+                    yield from checkpoint_panes()
+                    yield TabPane("Graph", TextTab(id="graph-text"), id="graph")
+                    yield TabPane("Inbox", InboxList(id="inbox-list"), id="inbox")
+                    yield TabPane("Store", StoreView(id="store-view"), id="store")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -262,6 +256,7 @@ class DebuggerScreen(Guarded, DebuggerStore):
         if summary.checkpoint_id != self.checkpoint_id:
             return
         self.notice("state-pane", None)
+        self.query_one(CheckpointHeader).show_subgraphs(summary.checkpoint_id, message.subgraphs)
         error = message.thread.error if failed_after(message.thread, summary) else None
         view = StateView(message.detail, message.step_writes, message.next_writes, error=error)
         self.query_one(StateTree).show_state(view)

@@ -21,6 +21,7 @@ from engine.debug.refs import short_ids
 from engine.debug.source import CheckpointSource, file_id, open_source
 from engine.debug.status import unfinished_after
 from engine.debug.steps import read_step_writes
+from engine.debug.subgraphs import subgraph_runs
 from tui.detail_text import diff_text
 from tui.messages import (
     CheckpointLoaded,
@@ -85,9 +86,11 @@ class DebuggerReads(Screen[None]):
         detail = await reader.get_checkpoint(thread.thread_id, checkpoint_id)
         summary, next_writes = detail.summary, []
         step_writes = await read_step_writes(reader, summary)
-        if unfinished_after(thread, summary):
+        unfinished = unfinished_after(thread, summary)
+        if unfinished:
             next_writes = await reader.get_pending_writes(thread.thread_id, checkpoint_id)
-        self.post_message(CheckpointLoaded(thread, detail, step_writes, next_writes))
+        runs = await subgraph_runs(reader, summary, unfinished=unfinished)
+        self.post_message(CheckpointLoaded(thread, detail, step_writes, next_writes, runs))
 
     @work(group="diff", exclusive=True, exit_on_error=False)
     async def load_diff(

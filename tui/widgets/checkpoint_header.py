@@ -11,6 +11,7 @@ from textual.widgets import Static
 from engine.debug.inbox import WaitingThread, payload_summary
 from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.status import failed_after, is_latest
+from engine.debug.subgraphs import SubgraphRun
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.guard import Guarded
 from tui.safe_text import literal
@@ -28,6 +29,8 @@ class CheckpointHeader(Guarded, Static):
     """What the header shows, to show again in a new theme's colours."""
     waiting: WaitingThread | None = None
     """What the shown thread waits for, when it waits for input."""
+    subgraphs: tuple[str, list[SubgraphRun]] | None = None
+    """(checkpoint id, the subgraph runs of its step), once read."""
 
     def on_mount(self) -> None:
         # The text holds its component styles' colours as it was built: build it again.
@@ -43,6 +46,13 @@ class CheckpointHeader(Guarded, Static):
             self.waiting = waiting
             if self.shown is not None:
                 self.show_checkpoint(*self.shown)
+
+    def show_subgraphs(self, checkpoint_id: str, runs: list[SubgraphRun]) -> None:
+        """Say which subgraphs the step of ``checkpoint_id`` ran (``o`` opens them), when it is
+        the checkpoint shown."""
+        self.subgraphs = (checkpoint_id, runs)
+        if self.shown is not None and self.shown[1].checkpoint_id == checkpoint_id:
+            self.show_checkpoint(*self.shown)
 
     def show_checkpoint(self, thread: ThreadSummary, checkpoint: CheckpointSummary) -> None:
         self.shown = (thread, checkpoint)
@@ -76,6 +86,15 @@ class CheckpointHeader(Guarded, Static):
             field("ran", nodes)
         text.append("  →  ")
         field("next", ", ".join(checkpoint.next) or "nothing (the run ended here)")
+        if self.subgraphs is not None and self.subgraphs[0] == checkpoint.checkpoint_id and self.subgraphs[1]:
+            runs = self.subgraphs[1]
+            names = ", ".join(dict.fromkeys(r.node for r in runs))
+            if len(runs) == 1:
+                hint = f"⧉ {names} ran a subgraph ({runs[0].checkpoints} checkpoints): o opens its history"
+            else:
+                hint = f"⧉ {names} ran {len(runs)} subgraph runs: o lists them"
+            text.append("\n")
+            text.append_text(literal(hint, limit=300))
         warnings = checkpoint.metadata.get("warnings")
         for warning in warnings[:5] if isinstance(warnings, list) else ():
             text.append("\n")

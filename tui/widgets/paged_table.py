@@ -54,7 +54,8 @@ class PagedTable(Guarded, DataTable, Generic[T]):
         self.items: list[T] = []
         self.shown: list[T] = []
         self.filter_text = ""
-        self.compact = False
+        self.dropped: tuple[int, ...] = ()
+        """The columns left out at the table's width (see :meth:`dropped_at`)."""
         self.complete = True
         self.fetching = False
         """A page has been asked for and has not arrived (not Widget.loading: no spinner over rows)."""
@@ -87,16 +88,21 @@ class PagedTable(Guarded, DataTable, Generic[T]):
             for column, cell in enumerate(self._cells(item)):
                 self.update_cell_at(Coordinate(row, column), cell)
 
+    def dropped_at(self, width: int) -> tuple[int, ...]:
+        """The columns to leave out at ``width`` (the least needed), so the rest are not cut:
+        :attr:`COMPACT_DROP` below :attr:`COMPACT_WIDTH`."""
+        return self.COMPACT_DROP if width < self.COMPACT_WIDTH else ()
+
     def _kept(self, values: Sequence) -> list:
-        return [v for i, v in enumerate(values) if not (self.compact and i in self.COMPACT_DROP)]
+        return [v for i, v in enumerate(values) if i not in self.dropped]
 
     def _cells(self, item: T) -> list[Text]:
         return self._kept(self.cells(item))
 
     def on_resize(self, event: events.Resize) -> None:
-        compact = event.size.width < self.COMPACT_WIDTH
-        if compact != self.compact:
-            self.compact = compact
+        dropped = self.dropped_at(event.size.width)
+        if dropped != self.dropped:
+            self.dropped = dropped
             row = self.cursor_row
             self.clear(columns=True)
             for label, width in self._kept(self.columns_spec()):

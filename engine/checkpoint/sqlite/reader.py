@@ -23,6 +23,7 @@ import aiosqlite
 
 from engine.checkpoint.base import PendingWrite
 from engine.checkpoint.serde import JsonSerializer, Undecodable
+from engine.checkpoint.sqlite.namespace_reader import NamespaceReads
 from engine.checkpoint.sqlite.readonly import OpenedAs, ReadOnlyDatabase, open_read_only
 from engine.checkpoint.sqlite.rows import (
     OVER_BUDGET,
@@ -43,7 +44,6 @@ from engine.checkpoint.sqlite.rows import (
     value_sql,
     within_budget,
 )
-from engine.checkpoint.sqlite.namespace_reader import NamespaceReads
 from engine.checkpoint.sqlite.store_reader import StoreReads
 from engine.debug.model import (
     THREAD_STATUSES,
