@@ -3,6 +3,7 @@ loop (:func:`interrupt`, :class:`Interrupt`, :class:`Command`), same names as ``
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -224,3 +225,26 @@ class StateSnapshot(NamedTuple):
     parent_config: dict[str, Any] | None
     tasks: tuple[PregelTask, ...]
     interrupts: tuple[Any, ...] = ()
+
+
+ContextT = TypeVar("ContextT")
+
+
+def _drop_chunk(_chunk: Any) -> None:
+    """The writer of a run that does not stream ``"custom"``: what it is given is dropped."""
+
+
+@dataclass(frozen=True)
+class Runtime(Generic[ContextT]):
+    """The run's ``context`` (None when the run was given none), the graph's ``store`` (None
+    when it has none) and ``stream_writer``; ``previous`` is LangGraph's functional-API value,
+    always None here (retrace has no functional API)."""
+
+    context: ContextT = None  # type: ignore[assignment]
+    store: Any = None
+    stream_writer: Any = _drop_chunk
+    previous: Any = None
+
+    def override(self, **changes: Any) -> Runtime[ContextT]:
+        """A copy with ``changes`` (as LangGraph's ``Runtime.override``)."""
+        return dataclasses.replace(self, **changes)

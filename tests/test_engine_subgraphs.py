@@ -85,6 +85,9 @@ def test_subgraph_checkpoints_are_under_its_namespace_linked_to_the_parent(saver
     assert all(c.config["configurable"]["checkpoint_ns"] == ns for c in inner)
     assert all(s.metadata["parents"] == {} for s in parents)
     assert inner[0].checkpoint.channel_values["notes"] == "n:x"
+    # The step that ran the subgraph names its namespace (for the debugger); no other step does.
+    assert {s.metadata["step"]: s.metadata.get("subgraphs") for s in parents} == {
+        3: None, 2: [ns], 1: None, 0: None, -1: None}
 
 
 def test_an_interrupt_inside_pauses_the_parent_and_resumes_without_rerunning_finished_steps(saver) -> None:
@@ -213,6 +216,8 @@ def test_nested_subgraphs_join_namespaces_with_a_bar(saver) -> None:
         mid_ns: mid_step0.config["configurable"]["checkpoint_id"],
     }
     assert inner_cps[0].checkpoint.channel_values["notes"] == "n:x"
+    mid_step1 = next(s for s in g.get_state_history(cfg("t", mid_ns)) if s.metadata["step"] == 1)
+    assert mid_step1.metadata["subgraphs"] == [inner_ns]
 
 
 def counting_child(checkpointer):
@@ -245,6 +250,7 @@ async def test_checkpointer_false_saves_nothing_for_the_subgraph(saver) -> None:
         "topic": "b", "log": ["inner:a", "inner:a", "inner:b"],
     }
     assert [t async for t in saver.alist(cfg(ns="sub"))] == []
+    assert not [s async for s in graph.aget_state_history(cfg()) if "subgraphs" in s.metadata]  # none to open
     snapshot = await graph.aget_state(cfg())
     assert snapshot.values["log"] == ["inner:a", "inner:a", "inner:b"]
 

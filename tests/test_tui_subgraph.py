@@ -45,6 +45,8 @@ async def test_o_opens_the_subgraph_a_step_ran_and_esc_comes_back(subgraph_db: P
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_thread(pilot, "flat")
+        rows = dict(zip(column(app.screen.query_one(HistoryTable), 1), column(app.screen.query_one(HistoryTable), 3)))
+        assert rows["2"] == "sub ⧉" and rows["1"] == "prep"  # the row of the step that ran it is marked
         await to_step(pilot, 2)
         header, _ = state_of(app)
         assert "⧉ sub ran a subgraph (4 checkpoints): o opens its history" in header

@@ -36,7 +36,11 @@ from tui.safe_text import escape_control
 EXIT_DONE, EXIT_FAILED, EXIT_WAITING = 0, 1, 3
 
 
-_EXAMPLES = {"--input": """--input '{"messages": [["human", "hi"]]}'""", "--resume": """--resume '{"type": "accept"}'"""}
+_EXAMPLES = {
+    "--input": """--input '{"messages": [["human", "hi"]]}'""",
+    "--resume": """--resume '{"type": "accept"}'""",
+    "--context": """--context '{"user_id": "u1"}'""",
+}
 
 
 def _json_arg(text: str | None, option: str) -> Any:
@@ -91,14 +95,18 @@ class _Printer:
         click.echo(escape_control(f"step {committed.step:>3}  {committed.source:<6} {ran:<28} next: {nxt:<20} {cid}"))
 
 
-def _resume_command(ref: str, db: Path, thread: str, answer: Any | None) -> str:
+def _resume_command(ref: str, db: Path, thread: str, answer: Any | None, context_json: str | None) -> str:
     words = ["retrace", "run", ref, "--db", str(db), "--thread", thread]
     if answer is not None:
         words += ["--resume", json.dumps(answer, ensure_ascii=True)]
+    if context_json is not None:
+        words += ["--context", context_json]
     return escape_control(shlex.join(words))
 
 
-async def _run(ref: str, db: Path, thread: str, value: Any, one_step: bool, before: list[str] | None) -> int:
+async def _run(
+    ref: str, db: Path, thread: str, value: Any, one_step: bool, before: list[str] | None, context_json: str | None
+) -> int:
     try:
         graph = load_graph(ref)
     except GraphLoadError as exc:
@@ -109,8 +117,8 @@ async def _run(ref: str, db: Path, thread: str, value: Any, one_step: bool, befo
         config = {"configurable": {"thread_id": thread}}
         printer = _Printer(one_step)
         try:
-            loop = bound.loop(config, hook=printer, interrupt_before=before)
-        except ValueError as exc:
+            loop = bound.loop(config, hook=printer, interrupt_before=before, context=_json_arg(context_json, "--context"))
+        except (ValueError, TypeError) as exc:  # a breakpoint on no node; a context that does not fit
             fail(str(exc))
         _check_thread(ref, db, thread, await saver.aget_tuple(config), value)
         try:
@@ -130,11 +138,11 @@ async def _run(ref: str, db: Path, thread: str, value: Any, one_step: bool, befo
             click.echo(f"  {_shown(item.value)}")
         answer = approve_answer() if len(interrupts) == 1 else {i.id: approve_answer() for i in interrupts}
         click.echo("answer it (this one approves; edit the JSON to reject or change it):")
-        click.echo(f"  {_resume_command(ref, db, thread, answer)}")
+        click.echo(f"  {_resume_command(ref, db, thread, answer, context_json)}")
         return EXIT_WAITING
     if latest is not None and latest.next:
         click.echo(escape_control(f"paused before {', '.join(latest.next)}; go on with:"))
-        click.echo(f"  {_resume_command(ref, db, thread, None)}")
+        click.echo(f"  {_resume_command(ref, db, thread, None, context_json)}")
         return EXIT_WAITING
     click.echo("done")
     return EXIT_DONE
@@ -148,11 +156,13 @@ async def _run(ref: str, db: Path, thread: str, value: Any, one_step: bool, befo
 @click.option("--input", "input_json", default=None, metavar="JSON", help="Start a new run with this input.")
 @click.option("--resume", "resume_json", default=None, metavar="JSON",
               help="Answer the thread's interrupt(s) with this value and run on.")
+@click.option("--context", "context_json", default=None, metavar="JSON",
+              help="The run's context (runtime.context; the graph's context_schema). Not saved: give it again to go on.")
 @click.option("--step", "one_step", is_flag=True, help="Run one super-step, then pause.")
 @click.option("--interrupt-before", "before", default=None, metavar="NODE,...",
               help="Pause before these nodes (comma-separated, or '*').")
 def run_command(ref: str, db: Path, thread: str, input_json: str | None, resume_json: str | None,
-                one_step: bool, before: str | None) -> None:
+                context_json: str | None, one_step: bool, before: str | None) -> None:
     """Run GRAPH (module:attr) on a thread of the database, printing a line per super-step.
 
     With neither --input nor --resume, the thread goes on from where it stopped. Exit code: 0
@@ -166,7 +176,7 @@ def run_command(ref: str, db: Path, thread: str, input_json: str | None, resume_
         value = Command(resume=_json_arg(resume_json, "--resume"))
     nodes = None if before is None else ("*" if before.strip() == "*" else [n.strip() for n in before.split(",") if n.strip()])
     try:
-        code = asyncio.run(_run(ref, db, thread, value, one_step, nodes))
+        code = asyncio.run(_run(ref, db, thread, value, one_step, nodes, context_json))
     except EngineError as exc:
         fail(str(exc))
     except OSError as exc:
@@ -217,6 +227,6 @@ def inbox_command(path: Path, as_json: bool) -> None:
             if why:
                 click.echo(escape_control(f"    {why}", limit=MAX_ERROR_CHARS))
         answer = approve_answer() if len(w.interrupts) == 1 else {i.interrupt_id: approve_answer() for i in w.interrupts}
-        command = _resume_command(ref or "MODULE:ATTR", path, w.thread.thread_id, answer if w.interrupts else None)
+        command = _resume_command(ref or "MODULE:ATTR", path, w.thread.thread_id, answer if w.interrupts else None, None)
         click.echo(f"  {'answer' if w.interrupts else 'go on'}: {command}")
     click.echo(f"{len(waiting)} thread(s) waiting")

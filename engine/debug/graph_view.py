@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from engine.constants import END, START
-from engine.pregel.nodes import Branch, command_destinations
+from engine.pregel.nodes import Branch, node_destinations
 from engine.pregel.spec import GraphSpec
 
 __all__ = ["DrawnLine", "Edge", "GraphText", "cells", "graph_edges", "render_text", "shown_name", "to_mermaid"]
@@ -108,8 +108,8 @@ def graph_edges(spec: GraphSpec) -> list[Edge]:
     for branches in spec.branches.values():
         for branch in branches:
             edges += _branch_edges(spec, branch)
-    for node in spec.nodes.values():  # a node annotated -> Command[Literal[...]] goes there by goto
-        edges += [Edge(node.name, d, "conditional", "goto") for d in command_destinations(node.fn, list(spec.nodes)) or ()]
+    for node in spec.nodes.values():  # a node declared to go there by goto (destinations=, or -> Command[Literal[...]])
+        edges += [Edge(node.name, d, "conditional", "goto") for d in node_destinations(node, list(spec.nodes)) or ()]
     order = _order(spec)
     return sorted(dict.fromkeys(edges), key=lambda e: (order[e.source], order[e.target], _KINDS.index(e.kind)))
 

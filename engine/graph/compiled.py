@@ -14,14 +14,10 @@ from typing import TYPE_CHECKING, Any
 from engine.checkpoint.base import (
     BaseCheckpointSaver,
     RunnableConfig,
-    config_checkpoint_id,
-    config_checkpoint_ns,
-    config_thread_id,
-    metadata_matches,
 )
 from engine.constants import INTERRUPT
 from engine.errors import GraphInterrupt
-from engine.graph.snapshot import snapshot_of
+from engine.graph.state_access import StateAccess
 from engine.pregel.loop import SuperStepLoop
 from engine.pregel.runtime import (
     DEFAULT_DURABILITY,
@@ -35,16 +31,16 @@ from engine.pregel.schema import value_classes
 from engine.pregel.spec import GraphSpec
 from engine.pregel.stream import STREAM_MODES, chunks_of
 from engine.pregel.subgraph import NestedRun, nested_input, nested_run
+from engine.runtime import coerce_context
 from engine.sync import iterate_sync, run_sync
-from engine.types import StateSnapshot
 
 if TYPE_CHECKING:
-    from engine.checkpoint.base import CheckpointTuple
+    pass
 
 StreamMode = str
 
 
-class CompiledStateGraph:
+class CompiledStateGraph(StateAccess):
     """A graph ready to run; made by :meth:`StateGraph.compile`.
 
     Same methods as LangGraph's compiled graph: ``ainvoke``/``invoke``, ``astream``/``stream``,
@@ -110,12 +106,14 @@ class CompiledStateGraph:
     def loop(
         self, config: RunnableConfig | None, *, hook: StepHook | None = None,
         interrupt_before: Any = None, interrupt_after: Any = None, stream: frozenset[str] = frozenset(),
-        durability: str | None = None, nested: NestedRun | None = None,
+        durability: str | None = None, nested: NestedRun | None = None, context: Any = None,
     ) -> SuperStepLoop:
         """A run loop for ``config`` (the debugger drives it with a step ``hook``); breakpoints
         given here replace the compiled ones, as LangGraph's per-call ``interrupt_*`` do.
         ``nested``: this graph runs as a subgraph (see :mod:`engine.pregel.subgraph`); its
-        saver, config, store and durability are the parent run's."""
+        saver, config, store, durability and context are the parent run's. ``context``: the
+        run's context (a dict is made into the graph's ``context_schema``, see
+        :func:`engine.runtime.coerce_context`)."""
         breakpoints = self.breakpoints
         if interrupt_before is not None or interrupt_after is not None:
             breakpoints = Breakpoints.of(interrupt_before, interrupt_after)
@@ -129,7 +127,7 @@ class CompiledStateGraph:
                 self.spec, nested.saver, nested.config, env=self.env, hook=hook, graph_ref=self._ref(),
                 breakpoints=breakpoints, stream=getattr(nested.events, "wants", frozenset()),
                 store=self.store if self.store is not None else nested.store, durability=nested.durability,
-                parents=nested.parents,
+                parents=nested.parents, context=nested.context,
             )
         if self.checkpointer is True:
             raise RuntimeError(
@@ -139,6 +137,7 @@ class CompiledStateGraph:
         return SuperStepLoop(
             self.spec, self.checkpointer or None, config, env=self.env, hook=hook, graph_ref=self._ref(),
             breakpoints=breakpoints, stream=stream, store=self.store, durability=durability or DEFAULT_DURABILITY,
+            context=coerce_context(self.spec.context_schema, context),
         )
 
     async def _events(self, loop: SuperStepLoop, input: Any, nested: NestedRun | None) -> AsyncIterator[Any]:
@@ -165,7 +164,7 @@ class CompiledStateGraph:
         self, input: Any, config: RunnableConfig | None = None, *,
         stream_mode: StreamMode | list[StreamMode] = "updates",
         interrupt_before: Any = None, interrupt_after: Any = None, subgraphs: bool = False,
-        durability: str | None = None, checkpoint_during: bool | None = None,
+        durability: str | None = None, checkpoint_during: bool | None = None, context: Any = None,
     ) -> AsyncIterator[Any]:
         """Run the graph, yielding as it goes; same modes and chunk shapes as LangGraph 1.2.22.
 
@@ -188,6 +187,8 @@ class CompiledStateGraph:
         ``durability``: when each step is written, ``"sync"`` (the default here), ``"async"``
         (LangGraph's default) or ``"exit"``; see :class:`~engine.pregel.commit.Committer`.
         ``checkpoint_during`` is LangGraph's older spelling (True: ``"async"``, False: ``"exit"``).
+        ``context``: what nodes get as ``runtime.context`` (see :mod:`engine.runtime`); not
+        saved, so give it again to resume, as in LangGraph.
 
         Raises:
             ValueError: an unknown ``stream_mode`` or ``durability``, or both ``durability`` and
@@ -205,7 +206,7 @@ class CompiledStateGraph:
         nested = nested_run(self.checkpointer)
         loop = self.loop(
             config, interrupt_before=interrupt_before, interrupt_after=interrupt_after, stream=wants,
-            durability=durability_of(durability, checkpoint_during), nested=nested,
+            durability=durability_of(durability, checkpoint_during), nested=nested, context=context,
         )
 
         def shaped(mode: str, chunk: Any) -> Any:
@@ -232,7 +233,7 @@ class CompiledStateGraph:
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, *,
         interrupt_before: Any = None, interrupt_after: Any = None,
-        durability: str | None = None, checkpoint_during: bool | None = None,
+        durability: str | None = None, checkpoint_during: bool | None = None, context: Any = None,
     ) -> dict[str, Any]:
         """Run the graph to the end and return the final state values (a dict).
 
@@ -241,21 +242,22 @@ class CompiledStateGraph:
         branch off it, the old ones are kept). ``input=Command(resume=...)`` answers the
         interrupts the thread waits on. When a node calls ``interrupt()`` the run pauses and the
         result has ``"__interrupt__": [Interrupt, ...]`` besides the state, as in LangGraph.
-        ``durability``: see :meth:`astream`.
+        ``durability``, ``context``: see :meth:`astream`. The result has the output schema's
+        keys (``StateGraph(output_schema=...)``; default the state's).
         """
         values: dict[str, Any] = {}
         interrupts: tuple[Any, ...] = ()
         nested = nested_run(self.checkpointer)
         loop = self.loop(
             config, interrupt_before=interrupt_before, interrupt_after=interrupt_after,
-            durability=durability_of(durability, checkpoint_during), nested=nested,
+            durability=durability_of(durability, checkpoint_during), nested=nested, context=context,
         )
         async for mode, chunk in self._events(loop, input, nested):
             if mode == "values":
                 values = chunk
             elif mode == INTERRUPT:
                 interrupts = chunk
-        values = values or self.spec.state_values(loop.channels)
+        values = self.spec.output(values or self.spec.state_values(loop.channels))
         return {**values, INTERRUPT: list(interrupts)} if interrupts else values
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **options: Any) -> dict[str, Any]:
@@ -268,129 +270,3 @@ class CompiledStateGraph:
     ) -> Iterator[Any]:
         """Sync form of :meth:`astream` (same options): yields each chunk as it comes."""
         return iterate_sync(self.astream(input, config, stream_mode=stream_mode, **options))
-
-    def _require_saver(self) -> BaseCheckpointSaver:
-        if not isinstance(self.checkpointer, BaseCheckpointSaver):
-            raise ValueError("this graph has no checkpointer: compile(checkpointer=...) to keep state")
-        return self.checkpointer
-
-    def _snapshot(self, saved: CheckpointTuple, *, apply_pending: bool = False) -> StateSnapshot:
-        return snapshot_of(self.spec, saved, apply_pending=apply_pending)
-
-    def _graph_at(self, namespace: str) -> CompiledStateGraph | None:
-        """The subgraph whose checkpoints are under ``namespace`` (``node:task_id`` levels
-        joined by ``|``), bound to this graph's checkpointer; this graph for ``""``; None when a
-        level names no subgraph node (a subgraph run from inside a node's function)."""
-        graph: CompiledStateGraph = self
-        for level in filter(None, namespace.split("|")):
-            node = graph.spec.nodes.get(level.split(":", 1)[0])
-            if node is None or node.subgraph is None:
-                return None
-            graph = node.subgraph
-        return graph if graph is self else graph.with_checkpointer(self.checkpointer, env=self.env)
-
-    async def _with_subgraphs(self, snapshot: StateSnapshot, *, expand: bool) -> StateSnapshot:
-        """Each subgraph task's ``state``: the config of its namespace, or (``expand``, as
-        LangGraph's ``subgraphs=True``) the subgraph's own snapshot there, its tasks' too."""
-        namespace = config_checkpoint_ns(snapshot.config)
-        thread = config_thread_id(snapshot.config)
-        tasks = []
-        for task in snapshot.tasks:
-            node = self.spec.nodes.get(task.name)
-            if node is None or node.subgraph is None:
-                tasks.append(task)
-                continue
-            own = task.name if node.subgraph.checkpointer is True else f"{task.name}:{task.id}"
-            child_ns = f"{namespace}|{own}" if namespace else own
-            state: Any = {"configurable": {"thread_id": thread, "checkpoint_ns": child_ns}}
-            child = node.subgraph.with_checkpointer(self.checkpointer, env=self.env)
-            saved = await self._require_saver().aget_tuple(state) if expand else None
-            if saved is not None:
-                state = await child._with_subgraphs(child._snapshot(saved, apply_pending=True), expand=True)
-            tasks.append(task._replace(state=state))
-        return snapshot._replace(tasks=tuple(tasks))
-
-    async def aget_state(self, config: RunnableConfig, *, subgraphs: bool = False) -> StateSnapshot:
-        """The state at the checkpoint named in ``config``, or the thread's latest.
-
-        A thread with no checkpoint gives an empty snapshot (``values == {}``). A subgraph task's
-        ``state`` is the config of the subgraph's namespace (pass it here for the subgraph's
-        state, or to :meth:`aget_state_history` for its history); with ``subgraphs=True`` it is
-        the subgraph's snapshot, as in LangGraph.
-
-        Raises ``ValueError`` when the graph has no checkpointer or ``config`` has no thread_id.
-        """
-        graph = self._graph_at(config_checkpoint_ns(config))
-        saved = await self._require_saver().aget_tuple(config)
-        if saved is None or graph is None:
-            config_thread_id(config)
-            return StateSnapshot({}, (), config, None, None, None, ())
-        snapshot = graph._snapshot(saved, apply_pending=config_checkpoint_id(config) is None)
-        return await graph._with_subgraphs(snapshot, expand=subgraphs)
-
-    def get_state(self, config: RunnableConfig, *, subgraphs: bool = False) -> StateSnapshot:
-        return run_sync(self.aget_state(config, subgraphs=subgraphs))
-
-    async def aget_state_history(
-        self,
-        config: RunnableConfig,
-        *,
-        filter: dict[str, Any] | None = None,
-        before: RunnableConfig | None = None,
-        limit: int | None = None,
-    ) -> AsyncIterator[StateSnapshot]:
-        """The thread's checkpoints as :class:`StateSnapshot`, newest first; ``filter`` keeps
-        those whose metadata matches (``{"source": "loop"}``), ``limit`` caps how many.
-
-        Same as LangGraph: a ``checkpoint_id`` in ``config`` gives that checkpoint alone (if it
-        exists and matches ``filter``), not the history up to it.
-        """
-        graph = self._graph_at(config_checkpoint_ns(config))
-        if graph is None:
-            return
-        if config_checkpoint_id(config) is not None:
-            saved = await self._require_saver().aget_tuple(config)
-            if saved is not None and (limit is None or limit > 0) and metadata_matches(saved.metadata, filter):
-                yield await graph._with_subgraphs(graph._snapshot(saved), expand=False)
-            return
-        async for saved in self._require_saver().alist(config, filter=filter, before=before, limit=limit):
-            yield await graph._with_subgraphs(graph._snapshot(saved), expand=False)
-
-    async def aupdate_state(
-        self, config: RunnableConfig, values: dict[str, Any] | Any | None, as_node: str | None = None
-    ) -> RunnableConfig:
-        """Write ``values`` into the thread as if node ``as_node`` had returned them.
-
-        Same as LangGraph's ``update_state``: the values go through the state's reducers, the
-        node's edges decide what runs next, and a new checkpoint (source ``update``) is saved on
-        top of the checkpoint ``config`` names (or the latest one: on an older one, this forks the
-        thread). ``as_node`` defaults to the node that ran the last step, when only one did, and to
-        ``START`` on a run's input checkpoint (or an empty thread), as in LangGraph.
-        Returns the new checkpoint's config; ``ainvoke(None, config)`` then runs on from it.
-
-        Raises:
-            ValueError: the graph has no checkpointer, or ``config`` has no thread_id.
-            UnknownNodeError: ``as_node`` is not a node.
-            InvalidUpdateError: ``as_node`` is ambiguous, or ``values`` has unknown keys, or a
-                value does not fit its key's declared type (checked with pydantic, strict, on
-                keys without a reducer; LangGraph does not check): nothing is written.
-        """
-        self._require_saver()
-        return await self.loop(config).update(values, as_node)
-
-    def update_state(
-        self, config: RunnableConfig, values: dict[str, Any] | Any | None, as_node: str | None = None
-    ) -> RunnableConfig:
-        """Sync form of :meth:`aupdate_state`."""
-        return run_sync(self.aupdate_state(config, values, as_node))
-
-    def get_state_history(
-        self,
-        config: RunnableConfig,
-        *,
-        filter: dict[str, Any] | None = None,
-        before: RunnableConfig | None = None,
-        limit: int | None = None,
-    ) -> Iterator[StateSnapshot]:
-        """Sync form of :meth:`aget_state_history`."""
-        return iterate_sync(self.aget_state_history(config, filter=filter, before=before, limit=limit))

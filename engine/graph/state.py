@@ -16,17 +16,17 @@ from typing import Any, Literal, get_args, get_origin
 from engine.checkpoint.base import BaseCheckpointSaver
 from engine.constants import END, RESERVED_CHARACTERS, START
 from engine.errors import GraphValidationError
+from engine.graph.checks import GraphChecks
 from engine.graph.compiled import CompiledStateGraph
 from engine.pregel.nodes import (
     Branch,
     NodeSpec,
-    command_destinations,
     config_argument,
     injected_arguments,
     return_hint,
 )
 from engine.pregel.runtime import Breakpoints
-from engine.pregel.schema import StateField, state_fields
+from engine.pregel.schema import StateField, input_schema_of, state_fields
 from engine.pregel.spec import GraphSpec
 from engine.pregel.subgraph import subgraph_node
 from engine.store.base import BaseStore
@@ -45,12 +45,20 @@ def _literal_destinations(router: Callable[..., Any]) -> list[str] | None:
     return None
 
 
-class StateGraph:
+class StateGraph(GraphChecks):
     """A graph whose nodes read and update one state of type ``state_schema``.
 
     ``state_schema`` is a TypedDict, a dataclass or a Pydantic model; a field annotated
     ``Annotated[T, reducer]`` folds writes with ``reducer(current, new)``, any other field keeps
     the last value written (and accepts one write per super-step).
+
+    As in LangGraph: ``input_schema`` limits what a run's input may set (other keys are
+    ignored), ``output_schema`` what ``invoke`` returns (the state, its stream and the
+    checkpoints keep every key), ``context_schema`` is the type of ``invoke(..., context=...)``
+    (a dict given is made into it when it is a dataclass or Pydantic model), which nodes
+    receive as ``runtime.context``. Their keys, and those of every node's input schema, are
+    the graph's channels. ``config_schema``, ``input`` and ``output`` are LangGraph's older
+    names, accepted with a ``DeprecationWarning``.
 
     Raises:
         TypeError: ``state_schema`` is not a class with annotations.
@@ -58,7 +66,16 @@ class StateGraph:
             LangGraph keeps as one root channel and retrace does not support yet.
     """
 
-    def __init__(self, state_schema: Any, config_schema: Any = None, **options: Any) -> None:
+    def __init__(
+        self, state_schema: Any, context_schema: Any = None, *, input_schema: Any = None,
+        output_schema: Any = None, **options: Any,
+    ) -> None:
+        for old, new in (("config_schema", "context_schema"), ("input", "input_schema"), ("output", "output_schema")):
+            if options.get(old) is not None:
+                warnings.warn(f"StateGraph({old}=...) is deprecated: use {new}=...", DeprecationWarning, stacklevel=2)
+        context_schema = context_schema or options.pop("config_schema", None)
+        input_schema = input_schema or options.pop("input", None)
+        output_schema = output_schema or options.pop("output", None)
         _refuse_unsupported("StateGraph()", options)
         if getattr(state_schema, "__module__", None) == "builtins":
             # LangGraph keeps such a state in one root channel; silently running it as a state
@@ -69,13 +86,24 @@ class StateGraph:
                 "TypedDict, a dataclass or a Pydantic model"
             )
         self.state_schema = state_schema
-        self.config_schema = config_schema
+        self.context_schema = context_schema
+        self.input_schema = input_schema or state_schema
+        self.output_schema = output_schema or state_schema
         self.fields: dict[str, StateField] = state_fields(state_schema)
+        for schema in (input_schema, output_schema):
+            self._add_schema(schema)
         self.nodes: dict[str, NodeSpec] = {}
         self.edges: set[tuple[str, str]] = set()
         self.join_edges: set[tuple[tuple[str, ...], str]] = set()
         self.branches: list[Branch] = []
         self._problems: list[str] = []
+
+    def _add_schema(self, schema: Any) -> None:
+        """Add ``schema``'s keys that the state lacks as channels (a key the state has keeps
+        the state's type and reducer)."""
+        if schema is not None and schema is not self.state_schema:
+            for name, found in state_fields(schema).items():
+                self.fields.setdefault(name, found)
 
     def add_node(
         self, node: str | Callable[..., Any], action: Callable[..., Any] | None = None, **options: Any
@@ -87,6 +115,12 @@ class StateGraph:
         name, a function that is not callable) are reported by :meth:`compile`.
 
         ``action`` may be a compiled graph: a subgraph (see :mod:`engine.pregel.subgraph`).
+        ``input_schema`` (default: the annotation of the function's first parameter, when it is
+        a TypedDict, dataclass or Pydantic model, as LangGraph infers it): the node is given
+        only those keys, and those the state lacks become channels (LangGraph's private state
+        between nodes). ``destinations`` (a tuple of node names, or a dict whose keys are
+        they): where the node goes with ``Command(goto=...)``, for validation and the graph
+        view, as LangGraph uses it; ``metadata`` is kept on the node.
         ``retry_policy``: a :class:`~engine.types.RetryPolicy` or a list of them (the first
         whose ``retry_on`` matches a failure applies), as in LangGraph; ``retry`` is its older
         name. Each attempt is recorded with the step.
@@ -94,6 +128,9 @@ class StateGraph:
         Raises:
             NotImplementedError: for LangGraph options retrace does not have yet (``cache_policy``, ...).
         """
+        node_schema = options.pop("input_schema", None)
+        destinations = options.pop("destinations", None)
+        metadata = options.pop("metadata", None)
         legacy = options.pop("retry", None)
         policies = options.pop("retry_policy", None) or legacy
         _refuse_unsupported("add_node()", options)
@@ -114,12 +151,42 @@ class StateGraph:
             )
         elif isinstance(action, CompiledStateGraph):
             self.nodes[name] = NodeSpec(
-                name, subgraph_node(action, tuple(self.fields)), None, _policies(name, policies), subgraph=action
+                name, subgraph_node(action, self.fields), None, _policies(name, policies), subgraph=action
             )
         else:
+            schema = node_schema or input_schema_of(action)
+            if schema is self.state_schema:
+                schema = None
+            self._add_schema(schema)
             self.nodes[name] = NodeSpec(
-                name, action, config_argument(action), _policies(name, policies), injected_arguments(action)
+                name, action, config_argument(action), _policies(name, policies), injected_arguments(action),
+                input_schema=schema, input_keys=None if schema is None else tuple(state_fields(schema)),
+                destinations=None if destinations is None else tuple(destinations), metadata=metadata,
             )
+        return self
+
+    def add_sequence(self, nodes: Sequence[Callable[..., Any] | tuple[str, Callable[..., Any]]]) -> StateGraph:
+        """Add ``nodes`` (functions, named after themselves, or ``(name, function)`` pairs) with an
+        edge from each to the next, as LangGraph's ``add_sequence``; the first still needs an
+        edge to it (``add_edge(START, ...)``).
+
+        Raises:
+            ValueError: ``nodes`` is empty, or names a node twice (or one the graph has).
+        """
+        if not nodes:
+            raise ValueError("add_sequence() needs at least one node")
+        previous: str | None = None
+        for item in nodes:
+            name, action = item if isinstance(item, tuple) else (getattr(item, "__name__", repr(item)), item)
+            if name in self.nodes:
+                raise ValueError(
+                    f"add_sequence(): node {name!r} already exists; give two functions of one name "
+                    "(a lambda, say) names of their own as (name, function) pairs"
+                )
+            self.add_node(name, action)
+            if previous is not None:
+                self.add_edge(previous, name)
+            previous = name
         return self
 
     def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph:
@@ -164,84 +231,6 @@ class StateGraph:
 
     def set_finish_point(self, key: str) -> StateGraph:
         return self.add_edge(key, END)
-
-    def validate(self) -> list[str]:
-        """Every problem with the graph as built, one sentence each (empty when valid)."""
-        problems = list(self._problems)
-        known = set(self.nodes)
-        for key in self.fields:
-            if key in (START, END) or any(ch in key for ch in RESERVED_CHARACTERS):
-                problems.append(f"state key {key!r} is a reserved name or has a reserved character")
-        for start, end in sorted(self.edges):
-            if start == END:
-                problems.append(f"edge {start!r} -> {end!r} starts at END; nothing runs after END")
-            elif start != START and start not in known:
-                problems.append(f"edge {start!r} -> {end!r} starts at unknown node {start!r}")
-            if end == START:
-                problems.append(f"edge {start!r} -> {end!r} ends at START; START cannot be a destination")
-            elif end != END and end not in known:
-                problems.append(f"edge {start!r} -> {end!r} ends at unknown node {end!r}")
-        for starts, end in sorted(self.join_edges):
-            for start in starts:
-                if start not in known:
-                    problems.append(f"join edge {list(starts)} -> {end!r} starts at unknown node {start!r}")
-            if end != END and end not in known:
-                problems.append(f"join edge {list(starts)} -> {end!r} ends at unknown node {end!r}")
-        for branch in self.branches:
-            if branch.source != START and branch.source not in known:
-                problems.append(f"conditional edge starts at unknown node {branch.source!r}")
-            for dest in branch.destinations() or []:
-                if dest != END and dest not in known:
-                    problems.append(
-                        f"conditional edge from {branch.source!r} can route to unknown node {dest!r}"
-                    )
-        if not any(s == START for s, _ in self.edges) and not any(b.source == START for b in self.branches):
-            problems.append("the graph has no entry point: add builder.add_edge(START, '<first node>')")
-        for node in self.nodes.values():
-            for dest in command_destinations(node.fn, list(self.nodes)) or []:
-                if dest != END and dest not in known:
-                    problems.append(f"node {node.name!r} is annotated to go to unknown node {dest!r}")
-        return problems
-
-    def warnings(self) -> list[str]:
-        """What LangGraph accepts but is likely a mistake, one sentence each: a node nothing
-        routes to, a loop with no way out. A node with no edge out is not one: the run ends
-        there, as in LangGraph."""
-        found = []
-        successors = self.successors()
-        reachable = _reach(START, successors)
-        for name in self.nodes:
-            if name not in reachable:
-                found.append(
-                    f"node {name!r} is not reachable from START: no edge leads to it (if a node "
-                    "goes there with Command(goto=...), annotate it -> Command[Literal[...]])"
-                )
-        ends = {n for n in reachable if n != END and not successors.get(n)} | {END}
-        stuck = sorted(n for n in reachable if n in self.nodes and not ends & _reach(n, successors))
-        if stuck:
-            found.append(
-                f"node(s) {stuck} loop with no way out: every path from them comes back, so a run "
-                "stops only at the recursion limit; add a conditional edge to END"
-            )
-        return found
-
-    def successors(self) -> dict[str, set[str]]:
-        """Where each node can go next; a branch with unknown destinations can go anywhere."""
-        succ: dict[str, set[str]] = {}
-        for start, end in self.edges:
-            succ.setdefault(start, set()).add(end)
-        for starts, end in self.join_edges:
-            for start in starts:
-                succ.setdefault(start, set()).add(end)
-        for branch in self.branches:
-            dests = branch.destinations()
-            succ.setdefault(branch.source, set()).update(
-                dests if dests is not None else [*self.nodes, END]
-            )
-        for node in self.nodes.values():
-            if (dests := command_destinations(node.fn, list(self.nodes))) is not None:
-                succ.setdefault(node.name, set()).update(dests)
-        return succ
 
     def compile(
         self,
@@ -300,6 +289,9 @@ class StateGraph:
             name=name or "LangGraph",
             state_schema=self.state_schema,
             fields=self.fields,
+            input_keys=tuple(state_fields(self.input_schema)),
+            output_keys=tuple(state_fields(self.output_schema)),
+            context_schema=self.context_schema,
             nodes=self.nodes,
             edges=self.edges,
             join_edges=self.join_edges,

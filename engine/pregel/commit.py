@@ -38,10 +38,12 @@ def step_metadata(
 ) -> dict[str, Any]:
     """A checkpoint's metadata: ``{"source", "step", "parents", "writes": {node: [key, ...]},
     "task_ids": [...], "warnings"?: [str, ...], "duration_ms"?: float, "retries"?: int,
-    "edited_as"?: node, "graph"?: "module:attr"}`` (``warnings``: what the step's tasks did that
-    LangGraph lets pass, e.g. a dropped key; ``duration_ms``: the step's time from its first
-    task's start to its last task's end, see :func:`~engine.pregel.timing.step_timing`;
-    ``retries``: attempts of the step's tasks that failed and were run again)."""
+    "subgraphs"?: [namespace, ...], "edited_as"?: node, "graph"?: "module:attr"}``
+    (``warnings``: what the step's tasks did that LangGraph lets pass, e.g. a dropped key;
+    ``duration_ms``: the step's time from its first task's start to its last task's end, see
+    :func:`~engine.pregel.timing.step_timing`; ``retries``: attempts of the step's tasks that
+    failed and were run again; ``subgraphs``: the checkpoint namespaces the step's subgraph runs
+    saved under, in task order. LangGraph keeps none of these)."""
     metadata: dict[str, Any] = {
         "source": source,
         "step": step,
@@ -56,6 +58,8 @@ def step_metadata(
         metadata["duration_ms"] = timing.duration_ms
     if retries := sum(t.failed for t in timing.tasks):
         metadata["retries"] = retries
+    if subgraphs := [ns for t in tasks for ns in t.subgraphs]:
+        metadata["subgraphs"] = subgraphs
     if edited_as is not None:
         metadata["edited_as"] = edited_as
     if graph_ref is not None:

@@ -60,6 +60,7 @@ class LoopState:
         store: Any = None,
         durability: str = "sync",
         parents: dict[str, str] | None = None,
+        context: Any = None,
     ) -> None:
         self.spec = spec
         self.events = EventStream(stream, env.now)
@@ -71,6 +72,8 @@ class LoopState:
         self.env = env
         self.hook = hook
         self.durability = durability
+        self.run_context = context
+        """The run's ``context`` (nodes get it as ``runtime.context``)."""
         self.parents = dict(parents or {})
         """A subgraph run's ancestors: ``{namespace: checkpoint_id}`` (``metadata["parents"]``)."""
         self.committer = Committer(spec, saver, env, graph_ref, durability, self.parents)
@@ -108,7 +111,7 @@ class LoopState:
             self.config, self.events.write, self.store, saver=self.saver,
             thread_id=configurable.get("thread_id"), namespace=str(configurable.get("checkpoint_ns") or ""),
             checkpoint_id=self.checkpoint_id, parents=self.parents, events=self.events,
-            durability=self.durability,
+            durability=self.durability, context=self.run_context,
         )
 
     async def _load(self, *, resuming: bool = False) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_origin
 
 from engine.constants import END
-from engine.types import Command, RetryPolicy
+from engine.types import Command, RetryPolicy, Runtime
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class RunContext:
         events: the running graph's :class:`~engine.pregel.stream.EventStream` (a subgraph
             forwards its events there for ``subgraphs=True``).
         durability: the run's durability mode (a subgraph runs with the same).
+        context: the run's ``context`` (``invoke(..., context=...)``), which nodes get as
+            ``runtime.context``; a subgraph run inside gets the same.
+        subgraphs: the running task's list of the namespaces its subgraph runs saved under (a
+            subgraph appends its own when it starts), for the step's metadata.
     """
 
     config: Any
@@ -48,6 +52,8 @@ class RunContext:
     answers: Mapping[str, Any] = field(default_factory=dict)
     events: Any = None
     durability: str = "sync"
+    subgraphs: list[str] | None = None
+    context: Any = None
 
     def child_namespace(self, persistent: bool = False) -> str:
         """The namespace of a subgraph run by the running task: ``node:task_id``, below this
@@ -71,6 +77,16 @@ class NodeSpec:
     injected: tuple[str, ...] = ()
     subgraph: Any = None
     """The compiled graph this node runs, when a compiled graph was added as the node."""
+    input_schema: Any = None
+    """The schema the node's state is built from, when it is not the graph's state schema
+    (``add_node(..., input_schema=...)`` or the annotation of its first parameter)."""
+    input_keys: tuple[str, ...] | None = None
+    """The keys of ``input_schema`` (None: the whole state)."""
+    destinations: tuple[str, ...] | None = None
+    """Where the node can go with ``Command(goto=...)``, as ``add_node(destinations=...)``
+    declares it (None: from its ``-> Command[Literal[...]]`` annotation, if any)."""
+    metadata: Mapping[str, Any] | None = None
+    """``add_node(metadata=...)``: kept for the caller, unused by the engine (as in LangGraph)."""
 
 
 @dataclass(frozen=True)
@@ -116,14 +132,15 @@ def config_argument(fn: Callable[..., Any]) -> str | None:
         p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
     ]
     second = positional[1] if len(positional) >= 2 else None
-    taken = second is not None and (second.name == "writer" or _store_slot(second))
+    taken = second is not None and (second.name in ("writer", "runtime") or _store_slot(second))
     return "positional" if second is not None and not taken else None
 
 
 def injected_arguments(fn: Callable[..., Any]) -> tuple[str, ...]:
     """The run values besides ``config`` that ``fn`` asks for, as LangGraph passes them: a
-    parameter named ``writer`` (the ``StreamWriter``) or ``store`` (the graph's store; also a
-    parameter annotated ``BaseStore``, whatever its name), given by keyword."""
+    parameter named ``writer`` (the ``StreamWriter``), ``runtime`` (a
+    :class:`~engine.runtime.Runtime`) or ``store`` (the graph's store; also a parameter
+    annotated ``BaseStore``, whatever its name), given by keyword."""
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
@@ -132,8 +149,8 @@ def injected_arguments(fn: Callable[..., Any]) -> tuple[str, ...]:
     for p in params[1:]:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
             continue
-        if p.name == "writer":
-            names.append("writer")
+        if p.name in ("writer", "runtime"):
+            names.append(p.name)
         elif _store_slot(p):
             names.append(f"store={p.name}")
     return tuple(names)
@@ -147,6 +164,8 @@ def call_arguments(
     for item in injected:
         if item == "writer":
             kwargs["writer"] = context.writer
+        elif item == "runtime":
+            kwargs["runtime"] = Runtime(context=context.context, store=context.store, stream_writer=context.writer)
         elif item.startswith("store="):
             kwargs[item.removeprefix("store=")] = context.store
     if config_arg == "keyword":
@@ -162,6 +181,14 @@ def return_hint(fn: Callable[..., Any]) -> Any:
         return typing.get_type_hints(fn).get("return")
     except Exception:
         return None
+
+
+def node_destinations(node: NodeSpec, nodes: Sequence[str]) -> list[str] | None:
+    """Where ``node`` can go with ``goto``: its declared ``destinations``, else what its return
+    annotation says (:func:`command_destinations`)."""
+    if node.destinations is not None:
+        return list(node.destinations)
+    return command_destinations(node.fn, nodes)
 
 
 def command_destinations(fn: Callable[..., Any], nodes: Sequence[str]) -> list[str] | None:

@@ -42,6 +42,28 @@ def _is_reducer(candidate: Any) -> bool:
     return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
 
 
+def is_schema(hint: Any) -> bool:
+    """Whether ``hint`` is a class whose fields are state keys: a TypedDict, a dataclass or a
+    Pydantic model."""
+    if not isinstance(hint, type) or hint.__module__ == "builtins":
+        return False
+    typed_dict = isinstance(getattr(hint, "__total__", None), bool) and issubclass(hint, dict)
+    return typed_dict or dataclasses.is_dataclass(hint) or hasattr(hint, "model_fields")
+
+
+def input_schema_of(fn: Callable[..., Any]) -> Any | None:
+    """The schema annotating ``fn``'s first parameter (see :func:`is_schema`), which LangGraph
+    takes as the node's input schema: the node is given those keys only, and keys of it the
+    graph's state lacks become channels of the graph. None when it has no such annotation."""
+    try:
+        first = next(iter(inspect.signature(fn).parameters.values()), None)
+        hints = typing.get_type_hints(fn if inspect.isroutine(fn) else type(fn).__call__)
+    except Exception:  # an annotation that cannot be resolved is no schema
+        return None
+    hint = hints.get(first.name) if first is not None else None
+    return hint if is_schema(hint) else None
+
+
 def state_fields(schema: Any) -> dict[str, StateField]:
     """The state keys of ``schema`` in declaration order.
 

@@ -23,7 +23,7 @@ from engine.constants import BRANCH_PREFIX, END, JOIN_PREFIX, START, TASKS
 from engine.errors import InvalidUpdateError, UnknownNodeError, UnknownRouteError
 from engine.pregel.algo import Task
 from engine.pregel.nodes import Branch, NodeSpec, RunContext, call_arguments
-from engine.pregel.schema import StateField, build_state, state_to_dict
+from engine.pregel.schema import StateField, build_state, state_fields, state_to_dict
 from engine.types import CURRENT_TASK, Command, Send, TaskResume
 
 
@@ -59,7 +59,11 @@ class GraphSpec:
     Attributes:
         name: the graph's name (``compile(name=...)``, default ``"LangGraph"`` as in LangGraph).
         state_schema: the state class (TypedDict, dataclass or Pydantic model).
-        fields: state key -> :class:`StateField` (type and reducer).
+        fields: state key -> :class:`StateField` (type and reducer): the state schema's keys,
+            then those only the input, output or a node's input schema has.
+        input_keys / output_keys: the keys a run's input may set / ``invoke`` returns.
+        schema_keys: the state schema's own keys (what nodes and routers see by default).
+        context_schema: the type of a run's ``context`` (None: any).
         nodes: node name -> :class:`NodeSpec`.
         triggers: node name (and ``START``) -> the channels whose new versions make it run.
         fixed_edges: node -> ``[(channel, value), ...]`` written when it finishes (its static
@@ -74,6 +78,10 @@ class GraphSpec:
     name: str
     state_schema: Any
     fields: Mapping[str, StateField]
+    input_keys: tuple[str, ...]
+    output_keys: tuple[str, ...]
+    schema_keys: tuple[str, ...]
+    context_schema: Any
     nodes: Mapping[str, NodeSpec]
     triggers: Mapping[str, tuple[str, ...]]
     fixed_edges: Mapping[str, tuple[tuple[str, Any], ...]]
@@ -90,6 +98,9 @@ class GraphSpec:
         fields: Mapping[str, StateField],
         nodes: Mapping[str, NodeSpec],
         edges: set[tuple[str, str]],
+        input_keys: tuple[str, ...] | None = None,
+        output_keys: tuple[str, ...] | None = None,
+        context_schema: Any = None,
         join_edges: set[tuple[tuple[str, ...], str]],
         branches: list[Branch],
     ) -> GraphSpec:
@@ -114,6 +125,10 @@ class GraphSpec:
             name=name,
             state_schema=state_schema,
             fields=MappingProxyType(dict(fields)),
+            input_keys=tuple(fields) if input_keys is None else input_keys,
+            output_keys=tuple(fields) if output_keys is None else output_keys,
+            schema_keys=tuple(state_fields(state_schema)),
+            context_schema=context_schema,
             nodes=MappingProxyType(dict(nodes)),
             triggers=MappingProxyType(triggers),
             fixed_edges=MappingProxyType({k: tuple(v) for k, v in fixed.items()}),
@@ -147,6 +162,23 @@ class GraphSpec:
     def state_values(self, channels: Mapping[str, BaseChannel]) -> dict[str, Any]:
         """The state keys that have a value, as a dict."""
         return {k: channels[k].value for k in self.fields if channels[k].is_available()}
+
+    def node_state(self, node: NodeSpec, channels: Mapping[str, BaseChannel]) -> Any:
+        """The state ``node`` is given: the state schema's keys, or its own input schema's."""
+        values = self.state_values(channels)
+        if node.input_keys is None:
+            return self.schema_state(values)
+        return build_state(node.input_schema, {k: v for k, v in values.items() if k in node.input_keys})
+
+    def schema_state(self, values: Mapping[str, Any]) -> Any:
+        """The state schema's keys of ``values`` as the state schema (what a node without an
+        input schema of its own and a router are given: not the keys only other schemas have,
+        as in LangGraph)."""
+        return build_state(self.state_schema, {k: v for k, v in values.items() if k in self.schema_keys})
+
+    def output(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """What ``invoke`` returns of the state ``values``: the output schema's keys."""
+        return {k: v for k, v in values.items() if k in self.output_keys}
 
     def task_update(self, task: Task) -> dict[str, Any] | None:
         """What ``task`` wrote to state keys (``None`` if nothing): a ``stream_mode="updates"`` chunk."""
@@ -198,16 +230,16 @@ class GraphSpec:
         goto: list[tuple[str, Any]] = []
         if task.name == START:
             update = state_to_dict(channels[START].value)
-            writes = [(k, v) for k, v in update.items() if k in self.fields]
+            writes = [(k, v) for k, v in update.items() if k in self.input_keys]
             return writes + await self.edge_writes(task.name, writes, channels, context)
         node = self.nodes[task.name]
         # A pushed task gets its Send's argument as its input, as in LangGraph.
-        state = task.send["arg"] if task.send is not None else build_state(self.state_schema, self.state_values(channels))
+        state = task.send["arg"] if task.send is not None else self.node_state(node, channels)
         # The node's routers run in its context too: an interrupt() there pauses the node's
         # task, which runs again (node and routers) on resume, as in LangGraph.
         token = CURRENT_TASK.set(TaskResume(task.id, task.resume, open_answer=task.open_answer))
         run_token = CURRENT_RUN.set(dataclasses.replace(
-            context, task_id=task.id, node=task.name, answers=_answers(task),
+            context, task_id=task.id, node=task.name, answers=_answers(task), subgraphs=task.subgraphs,
         ))
         try:
             result = await call(node.fn, call_arguments(node.config_arg, node.injected, state, context))
@@ -241,7 +273,7 @@ class GraphSpec:
             for key, value in writes:
                 if key in fresh:
                     fresh[key].update([value])
-            state = build_state(self.state_schema, self.state_values(fresh))
+            state = self.schema_state(self.state_values(fresh))
             for branch in branches:
                 result = await call(branch.router, call_arguments(branch.config_arg, branch.injected, state, context))
                 edges += self._destinations(branch, result)

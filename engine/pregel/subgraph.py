@@ -15,7 +15,7 @@ Same rules as LangGraph 1.2.22 (checked side by side):
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ class NestedRun:
         namespace: the child namespace (``node:task_id``, joined by ``|`` below the root).
         answers: the resume answers the parent task was given (``{interrupt_id: value}``).
         events: the parent's event stream (for ``subgraphs=True``); wants: what it streams.
-        store, durability: inherited from the parent run.
+        store, durability, context: inherited from the parent run.
     """
 
     saver: Any
@@ -47,6 +47,7 @@ class NestedRun:
     events: Any
     store: Any
     durability: str
+    context: Any = None
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -74,10 +75,12 @@ def nested_run(own_checkpointer: Any) -> NestedRun | None:
         saver = own_checkpointer or None
     if saver is not None and parent.thread_id is None:
         saver = None  # the parent keeps nothing: neither does its subgraph
+    if saver is not None and parent.subgraphs is not None and namespace not in parent.subgraphs:
+        parent.subgraphs.append(namespace)
     return NestedRun(
         saver=saver, config=config, parents={**parent.parents, parent.namespace: parent.checkpoint_id},
         namespace=namespace, answers=parent.answers, events=parent.events, store=parent.store,
-        durability=parent.durability,
+        durability=parent.durability, context=parent.context,
     )
 
 
@@ -95,10 +98,11 @@ async def nested_input(run: NestedRun, input: Any) -> Any:
     return Command(resume=mine) if mine else None
 
 
-def subgraph_node(graph: Any, parent_keys: tuple[str, ...]) -> Callable[[Any], Awaitable[dict[str, Any]]]:
+def subgraph_node(graph: Any, parent_keys: Container[str]) -> Callable[[Any], Awaitable[dict[str, Any]]]:
     """The node function of a compiled ``graph`` added as a node of a graph whose state has
-    ``parent_keys``: it runs ``graph`` on the parent's state and returns the subgraph's final
-    values of the shared keys (the keys only the subgraph has stay in it)."""
+    ``parent_keys`` (the builder's fields, read when it runs: keys added after the node count):
+    it runs ``graph`` on the parent's state and returns the subgraph's final values of the
+    shared keys (the keys only the subgraph has stay in it)."""
 
     async def run(state: Any) -> dict[str, Any]:
         out = await graph.ainvoke(state_to_dict(state))

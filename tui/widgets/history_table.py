@@ -2,8 +2,9 @@
 
 One row per checkpoint (step, source, the nodes that ran, time), with the branch graph on the
 left like ``git log --graph``: ◉ the thread's head, ◆ a fork point, ╯ where a branch started.
-The "took" column is the step's duration (⟳ n: n attempts failed and were retried; ⚠: the
-step has warnings, e.g. a returned key that is not in the state).
+The "took" column is the step's duration (⟳ n: n attempts failed and were retried). After the
+nodes, ⧉: the step ran a subgraph (``o`` opens it); ⚠: the step has warnings, e.g. a returned
+key that is not in the state.
 A thread that failed gets a row of its own for the failed step, above the checkpoint it failed
 after (✖, the node, the error's first line).
 """
@@ -33,6 +34,7 @@ from tui.widgets.paged_table import PagedTable
 FAILED_MARK = "✖"
 RETRY_MARK = "⟳"
 WARNING_MARK = "⚠"
+SUBGRAPH_MARK = "⧉"
 
 
 def _number(value: object) -> float | None:
@@ -159,6 +161,9 @@ class HistoryTable(PagedTable[HistoryRow]):
             nodes = literal(f"edited as {'input' if edited == START else edited}", style=self._style("edit"), limit=40)
         else:
             nodes = literal(nodes_that_ran(checkpoint, none="—"), style=style, limit=40)
+        subgraphs = checkpoint.metadata.get("subgraphs")
+        if isinstance(subgraphs, list) and subgraphs:
+            nodes.append(f" {SUBGRAPH_MARK}", style=self._style("edit"))
         if checkpoint.metadata.get("warnings"):
             nodes.append(f" {WARNING_MARK}", style=self._style("error"))
         return [
