@@ -322,13 +322,3 @@ def _refuse_unsupported(where: str, options: dict[str, Any]) -> None:
             f"{where} got option(s) {given} that retrace does not support yet; remove them "
             "(retrace runs LangGraph's core API: nodes, edges, reducers, checkpointers)"
         )
-
-
-def _reach(start: str, successors: dict[str, set[str]]) -> set[str]:
-    seen, stack = {start}, [start]
-    while stack:
-        for nxt in successors.get(stack.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
