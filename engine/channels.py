@@ -98,6 +98,24 @@ class EphemeralValue(BaseChannel):
         return True
 
 
+class DeferredTrigger(BaseChannel):
+    """The trigger of a deferred node (``add_node(..., defer=True)``): kept from step to step
+    until the node runs (which consumes it), so the node runs once, when nothing else is left
+    to run. Several writers in one step are fine."""
+
+    def update(self, values: Sequence[Any]) -> bool:
+        if not values:
+            return False
+        self.value = values[-1]
+        return True
+
+    def consume(self) -> bool:
+        if self.value is MISSING:
+            return False
+        self.value = MISSING
+        return True
+
+
 class NamedBarrierValue(BaseChannel):
     """Waits until every one of ``names`` has written it; consumed by the task it triggers.
 

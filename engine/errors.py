@@ -52,6 +52,11 @@ class UnknownRouteError(UnknownNodeError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class NodeTimeoutError(EngineError):
+    """An attempt of a node ran longer than its ``add_node(..., timeout=...)`` (as LangGraph's
+    ``NodeTimeoutError``); the node's retry policy decides whether it runs again."""
+
+
 class EmptyInputError(EngineError):
     """``invoke(None, config)`` was called on a thread that has nothing to resume."""
 

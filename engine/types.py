@@ -248,3 +248,14 @@ class Runtime(Generic[ContextT]):
     def override(self, **changes: Any) -> Runtime[ContextT]:
         """A copy with ``changes`` (as LangGraph's ``Runtime.override``)."""
         return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimeoutPolicy:
+    """How long a node's attempt may run, as LangGraph's ``TimeoutPolicy``: ``run_timeout`` in
+    seconds (or a ``timedelta``), a hard cap. ``idle_timeout`` (refreshed by progress signals in
+    LangGraph) is not supported yet: ``add_node`` refuses it."""
+
+    run_timeout: Any = None
+    idle_timeout: Any = None
+    refresh_on: str = "auto"

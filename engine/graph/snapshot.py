@@ -34,7 +34,8 @@ def snapshot_of(spec: GraphSpec, saved: CheckpointTuple, *, apply_pending: bool 
     step = int(saved.metadata.get("step", -1))
     channels = spec.restored_channels(cp.channel_values)
     planned = prepare_next_tasks(
-        cp.id, step + 1, channels, cp.channel_versions, cp.versions_seen, spec.triggers, cp.pending_sends
+        cp.id, step + 1, channels, cp.channel_versions, cp.versions_seen, spec.triggers, cp.pending_sends,
+        spec.deferred,
     )
     outcomes = task_outcomes(saved.pending_writes)
     finished = {i: o for i, o in outcomes.items() if o.finished}

@@ -8,9 +8,11 @@ routes to, a loop with no way out) is a :class:`GraphWarning`.
 
 from __future__ import annotations
 
+import inspect
 import sys
 import warnings
 from collections.abc import Callable, Hashable, Sequence
+from datetime import timedelta
 from typing import Any, Literal, get_args, get_origin
 
 from engine.checkpoint.base import BaseCheckpointSaver
@@ -30,7 +32,7 @@ from engine.pregel.schema import StateField, input_schema_of, state_fields
 from engine.pregel.spec import GraphSpec
 from engine.pregel.subgraph import subgraph_node
 from engine.store.base import BaseStore
-from engine.types import RetryPolicy
+from engine.types import RetryPolicy, TimeoutPolicy
 
 
 class GraphWarning(UserWarning):
@@ -120,16 +122,26 @@ class StateGraph(GraphChecks):
         only those keys, and those the state lacks become channels (LangGraph's private state
         between nodes). ``destinations`` (a tuple of node names, or a dict whose keys are
         they): where the node goes with ``Command(goto=...)``, for validation and the graph
-        view, as LangGraph uses it; ``metadata`` is kept on the node.
+        view, as LangGraph uses it; ``metadata`` is kept on the node. ``defer=True``: the node
+        runs only when nothing else is left to run (once, however many edges led to it), as in
+        LangGraph. ``trace_policy`` (LangGraph's tracing) is accepted and has no effect.
+        ``timeout`` (seconds, a ``timedelta`` or ``TimeoutPolicy(run_timeout=...)``): an
+        attempt of the (async) node running longer is cancelled and fails with
+        ``NodeTimeoutError``, which its retry policy may retry.
         ``retry_policy``: a :class:`~engine.types.RetryPolicy` or a list of them (the first
         whose ``retry_on`` matches a failure applies), as in LangGraph; ``retry`` is its older
         name. Each attempt is recorded with the step.
 
         Raises:
             NotImplementedError: for LangGraph options retrace does not have yet (``cache_policy``, ...).
+            ValueError: ``timeout`` on a sync node (it cannot be cancelled; as LangGraph), or
+                not a positive number of seconds.
         """
         node_schema = options.pop("input_schema", None)
         destinations = options.pop("destinations", None)
+        defer = bool(options.pop("defer", False))
+        timeout = options.pop("timeout", None)
+        options.pop("trace_policy", None)  # how LangGraph traces the node: no effect on the run
         metadata = options.pop("metadata", None)
         legacy = options.pop("retry", None)
         policies = options.pop("retry_policy", None) or legacy
@@ -139,6 +151,7 @@ class StateGraph(GraphChecks):
                 raise TypeError(f"add_node({node!r}) needs a function as its second argument")
             action, node = node, getattr(node, "__name__", repr(node))
         name = str(node)
+        timeout_s = _timeout_seconds(name, action, timeout)
         if name in self.nodes:
             self._problems.append(f"node {name!r} is added more than once; node names must be unique")
         elif name in (START, END):
@@ -149,20 +162,24 @@ class StateGraph(GraphChecks):
             self._problems.append(
                 f"node name {name!r} contains a reserved character ({' '.join(RESERVED_CHARACTERS)})"
             )
-        elif isinstance(action, CompiledStateGraph):
-            self.nodes[name] = NodeSpec(
-                name, subgraph_node(action, self.fields), None, _policies(name, policies), subgraph=action
-            )
         else:
-            schema = node_schema or input_schema_of(action)
-            if schema is self.state_schema:
-                schema = None
-            self._add_schema(schema)
-            self.nodes[name] = NodeSpec(
-                name, action, config_argument(action), _policies(name, policies), injected_arguments(action),
-                input_schema=schema, input_keys=None if schema is None else tuple(state_fields(schema)),
-                destinations=None if destinations is None else tuple(destinations), metadata=metadata,
-            )
+            options_of = {
+                "destinations": None if destinations is None else tuple(destinations),
+                "metadata": metadata, "defer": defer, "timeout_s": timeout_s,
+            }
+            if isinstance(action, CompiledStateGraph):
+                spec = NodeSpec(name, subgraph_node(action, self.fields), None, _policies(name, policies),
+                                subgraph=action, **options_of)
+            else:
+                schema = node_schema or input_schema_of(action)
+                schema = None if schema is self.state_schema else schema
+                self._add_schema(schema)
+                spec = NodeSpec(
+                    name, action, config_argument(action), _policies(name, policies), injected_arguments(action),
+                    input_schema=schema, input_keys=None if schema is None else tuple(state_fields(schema)),
+                    **options_of,
+                )
+            self.nodes[name] = spec
         return self
 
     def add_sequence(self, nodes: Sequence[Callable[..., Any] | tuple[str, Callable[..., Any]]]) -> StateGraph:
@@ -322,3 +339,28 @@ def _refuse_unsupported(where: str, options: dict[str, Any]) -> None:
             f"{where} got option(s) {given} that retrace does not support yet; remove them "
             "(retrace runs LangGraph's core API: nodes, edges, reducers, checkpointers)"
         )
+
+
+def _timeout_seconds(node: Any, action: Any, given: Any) -> float | None:
+    """``add_node(timeout=...)`` in seconds: a number, a ``timedelta`` or a
+    :class:`~engine.types.TimeoutPolicy`'s ``run_timeout`` (its ``idle_timeout`` is refused)."""
+    if given is None:
+        return None
+    if isinstance(given, TimeoutPolicy):
+        if given.idle_timeout is not None:
+            raise NotImplementedError(
+                f"node {node!r}: TimeoutPolicy(idle_timeout=...) is not supported yet; use run_timeout"
+            )
+        given = given.run_timeout
+        if given is None:
+            return None
+    seconds = given.total_seconds() if isinstance(given, timedelta) else given
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds > 0:
+        raise ValueError(f"node {node!r}: timeout must be a positive number of seconds or a timedelta, not {given!r}")
+    fn = action if inspect.isroutine(action) else getattr(action, "__call__", action)
+    if not inspect.iscoroutinefunction(fn) and not isinstance(action, CompiledStateGraph):
+        raise ValueError(
+            f"node {node!r}: a timeout needs an async node (async def): a sync node cannot be "
+            "cancelled while it runs (as in LangGraph)"
+        )
+    return float(seconds)

@@ -89,11 +89,13 @@ def prepare_next_tasks(
     versions_seen: Mapping[str, Mapping[str, str]],
     triggers: Mapping[str, Sequence[str]],
     sends: Sequence[Any] = (),
+    deferred: frozenset[str] = frozenset(),
 ) -> list[Task]:
     """The tasks of super-step ``step``: every node with a trigger channel that has a value and a
     version newer than the one the node last ran on, sorted by name; then one task per pending
     ``Send`` (``{"node", "arg"}``), in the order sent, each with an id of its own. A send to a
-    node the graph lacks (a foreign or edited checkpoint) is skipped."""
+    node the graph lacks (a foreign or edited checkpoint) is skipped. A ``deferred`` node's task
+    waits (its trigger is kept) while any other task is there, as LangGraph's ``defer=True``."""
     tasks = []
     for name in sorted(triggers):
         seen = versions_seen.get(name, {})
@@ -108,6 +110,8 @@ def prepare_next_tasks(
         node = send.get("node") if isinstance(send, dict) else None
         if isinstance(node, str) and node in triggers:
             tasks.append(Task(task_id(checkpoint_id, step, f"{PUSH}:{index}:{node}"), node, (), send=send, index=index))
+    if any(t.send is not None or t.name not in deferred for t in tasks):
+        tasks = [t for t in tasks if t.send is not None or t.name not in deferred]
     return tasks
 
 

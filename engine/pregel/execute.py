@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.channels import BaseChannel
 from engine.checkpoint.base import PendingWrite
-from engine.errors import GraphInterrupt
+from engine.errors import GraphInterrupt, NodeTimeoutError
 from engine.pregel.algo import Task
 from engine.pregel.nodes import RunContext
 from engine.pregel.pending import reuse_finished
@@ -46,7 +46,7 @@ async def run_attempts(
         attempt: dict[str, Any] = {"run": run_id, "started_at": started}
         task.attempts.append(attempt)
         try:
-            writes = await spec.run_task(task, channels, context)
+            writes = await _attempt(spec, task, channels, context, node.timeout_s, env, t0)
         except GraphInterrupt:
             attempt.update(ms=_ms(env, t0), interrupted=True)
             raise
@@ -59,6 +59,26 @@ async def run_attempts(
             continue
         attempt["ms"] = _ms(env, t0)
         return writes
+
+
+async def _attempt(
+    spec: GraphSpec, task: Task, channels: Mapping[str, BaseChannel], context: RunContext,
+    timeout_s: float | None, env: RunEnv, t0: float,
+) -> list[tuple[str, Any]]:
+    """One attempt of ``task``, cancelled after ``timeout_s`` seconds if given.
+
+    Raises:
+        NodeTimeoutError: it ran longer than ``timeout_s`` (as LangGraph's message says it).
+    """
+    if timeout_s is None:
+        return await spec.run_task(task, channels, context)
+    try:
+        return await asyncio.wait_for(spec.run_task(task, channels, context), timeout_s)
+    except TimeoutError:
+        raise NodeTimeoutError(
+            f"Node {task.name!r} exceeded its run timeout of {timeout_s:.3f}s "
+            f"(elapsed: {env.monotonic() - t0:.3f}s)"
+        ) from None
 
 
 def _ms(env: RunEnv, t0: float) -> float:

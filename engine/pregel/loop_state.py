@@ -151,7 +151,8 @@ class LoopState:
         if checkpoint_id == self.replay_from:
             key = f"{checkpoint_id}|replay:{self.run_id}"
         return prepare_next_tasks(
-            key, self.step + 1, self.channels, self.versions, self.versions_seen, self.spec.triggers, self.sends
+            key, self.step + 1, self.channels, self.versions, self.versions_seen, self.spec.triggers, self.sends,
+            self.spec.deferred,
         )
 
     def _at(self) -> RunnableConfig:

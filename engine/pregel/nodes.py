@@ -87,6 +87,10 @@ class NodeSpec:
     declares it (None: from its ``-> Command[Literal[...]]`` annotation, if any)."""
     metadata: Mapping[str, Any] | None = None
     """``add_node(metadata=...)``: kept for the caller, unused by the engine (as in LangGraph)."""
+    defer: bool = False
+    """``add_node(defer=True)``: the node runs only when no other task is left to run."""
+    timeout_s: float | None = None
+    """``add_node(timeout=...)``: how long one attempt of the (async) node may run, in seconds."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from engine.channels import BaseChannel, EphemeralValue, NamedBarrierValue
+from engine.channels import (
+    BaseChannel,
+    DeferredTrigger,
+    EphemeralValue,
+    NamedBarrierValue,
+)
 from engine.config import CURRENT_RUN
 from engine.constants import BRANCH_PREFIX, END, JOIN_PREFIX, START, TASKS
 from engine.errors import InvalidUpdateError, UnknownNodeError, UnknownRouteError
@@ -138,6 +143,11 @@ class GraphSpec:
         )
 
     @property
+    def deferred(self) -> frozenset[str]:
+        """The nodes added with ``defer=True``."""
+        return frozenset(name for name, node in self.nodes.items() if node.defer)
+
+    @property
     def state_keys(self) -> tuple[str, ...]:
         return tuple(self.fields)
 
@@ -145,8 +155,8 @@ class GraphSpec:
         """Fresh channels: the state's, ``START``'s, one trigger per node, one barrier per join."""
         channels: dict[str, BaseChannel] = {k: f.new_channel() for k, f in self.fields.items()}
         channels[START] = EphemeralValue()
-        for name in self.nodes:
-            channels[f"{BRANCH_PREFIX}{name}"] = EphemeralValue()
+        for name, node in self.nodes.items():
+            channels[f"{BRANCH_PREFIX}{name}"] = DeferredTrigger() if node.defer else EphemeralValue()
         for starts, end in self.join_edges:
             channels[join_channel(starts, end)] = NamedBarrierValue(starts)
         return channels
