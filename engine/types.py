@@ -259,3 +259,15 @@ class TimeoutPolicy:
     run_timeout: Any = None
     idle_timeout: Any = None
     refresh_on: str = "auto"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CachePolicy:
+    """How a node's writes are cached, as LangGraph's ``CachePolicy`` (``add_node(...,
+    cache_policy=CachePolicy())``, used when the graph is compiled with a ``cache``):
+    ``key_func(input) -> str`` makes the key of the node's input (None:
+    :func:`engine.cache.default_cache_key`), ``ttl`` is how long an entry is used, in seconds
+    (None: until the cache is cleared)."""
+
+    key_func: Callable[[Any], str] | None = None
+    ttl: float | None = None

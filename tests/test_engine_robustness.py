@@ -208,11 +208,10 @@ async def test_a_replay_never_rewrites_what_the_original_run_recorded(sqlite_sav
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: fan_out(a=lambda s: {}).compile(cache=object()),
-        lambda: StateGraph(LogState).add_node("a", lambda s: {}, cache_policy=object()),
+        lambda: fan_out(a=lambda s: {}).compile(debug=True),
         lambda: StateGraph(LogState).add_node("a", lambda s: {}, error_handler=lambda s: {}),
     ],
-    ids=["cache", "cache_policy", "error_handler"],
+    ids=["debug", "error_handler"],
 )
 def test_langgraph_options_retrace_lacks_are_refused_not_ignored(make) -> None:
     with pytest.raises(NotImplementedError, match="not support"):

@@ -54,6 +54,7 @@ class CompiledStateGraph(StateAccess):
             ``False`` as in LangGraph, see :func:`engine.pregel.subgraph.nested_run`).
         env: the clock and id sources (:class:`~engine.pregel.runtime.RunEnv`).
         store: the memory store nodes are given (``compile(store=...)``), or None.
+        cache: where nodes with a ``cache_policy`` keep their writes (``compile(cache=...)``), or None.
         graph_ref: ``"module:attr"`` naming this graph, recorded in each checkpoint's metadata
             (``"graph"``) so the debugger can offer to attach it; worked out on first run from
             the module that called ``compile()``, or set by whoever loaded it. Only a name:
@@ -63,10 +64,11 @@ class CompiledStateGraph(StateAccess):
     def __init__(
         self, spec: GraphSpec, *, checkpointer: BaseCheckpointSaver | bool | None, env: RunEnv = DEFAULT_ENV,
         module: str | None = None, graph_ref: str | None = None, breakpoints: Breakpoints = Breakpoints(),
-        store: Any = None,
+        store: Any = None, cache: Any = None,
     ) -> None:
         self.spec = spec
         self.store = store
+        self.cache = cache
         self.breakpoints = breakpoints
         self.checkpointer = checkpointer
         self.env = env
@@ -87,8 +89,17 @@ class CompiledStateGraph(StateAccess):
         database it opened this way)."""
         return CompiledStateGraph(
             self.spec, checkpointer=checkpointer, env=env or self.env, module=self._module,
-            graph_ref=self._ref(), breakpoints=self.breakpoints, store=self.store,
+            graph_ref=self._ref(), breakpoints=self.breakpoints, store=self.store, cache=self.cache,
         )
+
+    async def aclear_cache(self, nodes: list[str] | None = None) -> None:
+        """Drop the cached writes of ``nodes`` (None: every node), as LangGraph's ``clear_cache``."""
+        if self.cache is not None:
+            await self.cache.aclear([(self.spec.name, n) for n in (nodes or list(self.spec.nodes))])
+
+    def clear_cache(self, nodes: list[str] | None = None) -> None:
+        """Sync form of :meth:`aclear_cache`."""
+        run_sync(self.aclear_cache(nodes))
 
     def _ref(self) -> str | None:
         """``module:attr`` of the module-level name bound to this graph, if there is one."""
@@ -127,7 +138,7 @@ class CompiledStateGraph(StateAccess):
                 self.spec, nested.saver, nested.config, env=self.env, hook=hook, graph_ref=self._ref(),
                 breakpoints=breakpoints, stream=getattr(nested.events, "wants", frozenset()),
                 store=self.store if self.store is not None else nested.store, durability=nested.durability,
-                parents=nested.parents, context=nested.context,
+                parents=nested.parents, context=nested.context, cache=self.cache,
             )
         if self.checkpointer is True:
             raise RuntimeError(
@@ -137,7 +148,7 @@ class CompiledStateGraph(StateAccess):
         return SuperStepLoop(
             self.spec, self.checkpointer or None, config, env=self.env, hook=hook, graph_ref=self._ref(),
             breakpoints=breakpoints, stream=stream, store=self.store, durability=durability or DEFAULT_DURABILITY,
-            context=coerce_context(self.spec.context_schema, context),
+            context=coerce_context(self.spec.context_schema, context), cache=self.cache,
         )
 
     async def _events(self, loop: SuperStepLoop, input: Any, nested: NestedRun | None) -> AsyncIterator[Any]:

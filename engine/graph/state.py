@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import timedelta
 from typing import Any, Literal, get_args, get_origin
 
+from engine.cache import BaseCache
 from engine.checkpoint.base import BaseCheckpointSaver
 from engine.constants import END, RESERVED_CHARACTERS, START
 from engine.errors import GraphValidationError
@@ -32,7 +33,7 @@ from engine.pregel.schema import StateField, input_schema_of, state_fields
 from engine.pregel.spec import GraphSpec
 from engine.pregel.subgraph import subgraph_node
 from engine.store.base import BaseStore
-from engine.types import RetryPolicy, TimeoutPolicy
+from engine.types import CachePolicy, RetryPolicy, TimeoutPolicy
 
 
 class GraphWarning(UserWarning):
@@ -141,6 +142,9 @@ class StateGraph(GraphChecks):
         destinations = options.pop("destinations", None)
         defer = bool(options.pop("defer", False))
         timeout = options.pop("timeout", None)
+        cache_policy = options.pop("cache_policy", None)
+        if cache_policy is not None and not isinstance(cache_policy, CachePolicy):
+            raise TypeError(f"add_node(cache_policy=...) takes a CachePolicy, not {type(cache_policy).__name__}")
         options.pop("trace_policy", None)  # how LangGraph traces the node: no effect on the run
         metadata = options.pop("metadata", None)
         legacy = options.pop("retry", None)
@@ -165,7 +169,7 @@ class StateGraph(GraphChecks):
         else:
             options_of = {
                 "destinations": None if destinations is None else tuple(destinations),
-                "metadata": metadata, "defer": defer, "timeout_s": timeout_s,
+                "metadata": metadata, "defer": defer, "timeout_s": timeout_s, "cache_policy": cache_policy,
             }
             if isinstance(action, CompiledStateGraph):
                 spec = NodeSpec(name, subgraph_node(action, self.fields), None, _policies(name, policies),
@@ -257,6 +261,7 @@ class StateGraph(GraphChecks):
         interrupt_before: Sequence[str] | str | None = None,
         interrupt_after: Sequence[str] | str | None = None,
         store: Any = None,
+        cache: Any = None,
         **options: Any,
     ) -> CompiledStateGraph:
         """Validate and return a runnable :class:`~engine.graph.compiled.CompiledStateGraph`.
@@ -267,12 +272,14 @@ class StateGraph(GraphChecks):
         annotated ``BaseStore``) receive, and :func:`engine.config.get_store` returns.
 
         ``checkpointer``: a saver, or for a subgraph ``True`` (its state carries over between
-        calls) / ``False`` (nothing saved), as in LangGraph.
+        calls) / ``False`` (nothing saved), as in LangGraph. ``cache``: an
+        :class:`~engine.cache.BaseCache` (``InMemoryCache()``) for the nodes added with a
+        ``cache_policy``; without one, their policies are unused (as in LangGraph).
 
         Raises:
             GraphValidationError: listing every problem found by :meth:`validate`, and
                 breakpoints on nodes the graph does not have.
-            TypeError: ``checkpointer`` or ``store`` is not one (as LangGraph, which also
+            TypeError: ``checkpointer``, ``store`` or ``cache`` is not one (as LangGraph, which also
                 refuses ``SqliteSaver.from_conn_string(path)`` not yet opened with ``with``).
 
         Warns:
@@ -281,6 +288,8 @@ class StateGraph(GraphChecks):
                 ...): silently ignoring one would change what the graph does.
         """
         _refuse_unsupported("compile()", options)
+        if cache is not None and not isinstance(cache, BaseCache):
+            raise TypeError(f"compile(cache=...) takes a cache (engine.cache.memory.InMemoryCache), not {type(cache).__name__}")
         if not (checkpointer is None or isinstance(checkpointer, (bool, BaseCheckpointSaver))):
             hint = (
                 " (a context manager: open it first, `with SqliteSaver.from_conn_string(path) as saver:`)"
@@ -316,7 +325,7 @@ class StateGraph(GraphChecks):
         )
         caller = sys._getframe(1).f_globals.get("__name__")
         return CompiledStateGraph(
-            spec, checkpointer=checkpointer, module=caller, breakpoints=breakpoints, store=store
+            spec, checkpointer=checkpointer, module=caller, breakpoints=breakpoints, store=store, cache=cache
         )
 
 

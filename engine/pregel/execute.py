@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from engine.cache import BaseCache, FullKey, default_cache_key
 from engine.channels import BaseChannel
 from engine.checkpoint.base import PendingWrite
 from engine.errors import GraphInterrupt, NodeTimeoutError
@@ -81,6 +82,17 @@ async def _attempt(
         ) from None
 
 
+def cache_key(spec: GraphSpec, task: Task, channels: Mapping[str, BaseChannel]) -> FullKey | None:
+    """``((graph name, node), key of the task's input)`` when the task's node has a
+    ``cache_policy``, else None."""
+    node = spec.nodes.get(task.name)
+    if node is None or node.cache_policy is None:
+        return None
+    value = task.send["arg"] if task.send is not None else spec.node_state(node, channels)
+    key_func = node.cache_policy.key_func or default_cache_key
+    return (spec.name, task.name), str(key_func(value))
+
+
 def _ms(env: RunEnv, t0: float) -> float:
     return round((env.monotonic() - t0) * 1000, 3)
 
@@ -95,6 +107,7 @@ async def execute(
     env: RunEnv,
     run_id: str,
     on_finish: Callable[[Task, bool], None] | None = None,
+    cache: BaseCache | None = None,
 ) -> list[tuple[Task, Exception]]:
     """Run the tasks with no finished writes in ``saved``; fill in every task's ``writes``
     (attempts are marked with ``run_id``, see :func:`run_attempts`).
@@ -103,7 +116,9 @@ async def execute(
     ``on_finish(task, cached)`` is called as each task finishes (in finishing order; first the
     ones reused from an earlier attempt of the step, with ``cached`` True). If the run is cancelled, ``on_cancel`` gets the tasks that had finished (to save
     their writes) before the cancellation goes on. A ``BaseException`` that is not an
-    ``Exception`` (``KeyboardInterrupt``) is raised as it is.
+    ``Exception`` (``KeyboardInterrupt``) is raised as it is. With a ``cache``, a task of a node
+    with a ``cache_policy`` whose input was seen before takes the cached writes instead of
+    running (``on_finish`` with ``cached`` True), and a task that ran keeps its writes there.
     """
     to_run = reuse_finished(tasks, saved)
     if on_finish is not None:
@@ -112,8 +127,17 @@ async def execute(
                 on_finish(task, True)
 
     async def run(task: Task) -> list[tuple[str, Any]]:
+        key = cache_key(spec, task, channels) if cache is not None else None
+        if key is not None and (hit := await cache.aget([key])):  # type: ignore[union-attr]
+            task.writes = [tuple(w) for w in hit[key]]
+            if on_finish is not None:
+                on_finish(task, True)
+            return task.writes
         writes = await run_attempts(spec, task, channels, context, env, run_id)
         task.writes = writes
+        if key is not None:
+            policy = spec.nodes[task.name].cache_policy
+            await cache.aset({key: (writes, policy.ttl if policy else None)})  # type: ignore[union-attr]
         if on_finish is not None:
             on_finish(task, False)
         return writes

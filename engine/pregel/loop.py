@@ -268,7 +268,7 @@ class SuperStepLoop(LoopState):
 
         outcomes = await execute(
             self.spec, tasks, self.channels, self.context, self.pending_writes, keep_finished, self.env,
-            self.run_id, finished,
+            self.run_id, finished, self.cache,
         )
         paused = [(t, e) for t, e in outcomes if isinstance(e, GraphInterrupt)]
         failures = [(t, e) for t, e in outcomes if not isinstance(e, GraphInterrupt)]

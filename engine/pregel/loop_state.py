@@ -61,6 +61,7 @@ class LoopState:
         durability: str = "sync",
         parents: dict[str, str] | None = None,
         context: Any = None,
+        cache: Any = None,
     ) -> None:
         self.spec = spec
         self.events = EventStream(stream, env.now)
@@ -72,6 +73,8 @@ class LoopState:
         self.env = env
         self.hook = hook
         self.durability = durability
+        self.cache = cache
+        """Where nodes with a ``cache_policy`` keep their writes (see :mod:`engine.cache`)."""
         self.run_context = context
         """The run's ``context`` (nodes get it as ``runtime.context``)."""
         self.parents = dict(parents or {})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_origin
 
 from engine.constants import END
-from engine.types import Command, RetryPolicy, Runtime
+from engine.types import CachePolicy, Command, RetryPolicy, Runtime
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,8 @@ class NodeSpec:
     """``add_node(defer=True)``: the node runs only when no other task is left to run."""
     timeout_s: float | None = None
     """``add_node(timeout=...)``: how long one attempt of the (async) node may run, in seconds."""
+    cache_policy: CachePolicy | None = None
+    """``add_node(cache_policy=...)``: reuse its writes for an input seen before (with a cache)."""
 
 
 @dataclass(frozen=True)
