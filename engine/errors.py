@@ -6,6 +6,8 @@ class and show its message; the messages say what was wrong and what to do about
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class EngineError(Exception):
     """Base class of every error the engine raises on purpose."""
@@ -89,3 +91,12 @@ class NotARetraceDatabaseError(CheckpointStoreError):
 
 class SchemaTooNewError(CheckpointStoreError):
     """The database was written by a newer retrace whose schema this version does not know."""
+
+
+@dataclass(frozen=True)
+class NodeError:
+    """What a node's ``error_handler`` is given (as LangGraph's ``NodeError``; not an
+    exception): the name of the node that failed and the exception its last attempt raised."""
+
+    node: str
+    error: BaseException

@@ -51,6 +51,23 @@ def test_show_json_has_the_values_in_full(demo: Path) -> None:
     assert [w["node"] for w in data["writes"]] == ["agent"]
 
 
+def test_show_at_a_failed_step_says_what_failed_and_what_finished(demo: Path) -> None:
+    code, out, _ = cli("show", str(demo), "flaky-failed")
+    assert code == 0
+    lines = out.splitlines()
+    start = lines.index("✖ the next step failed in node tools: ConnectionError: weather service unavailable "
+                        "(connection reset); try again")
+    tasks = sorted(lines[start + 1:start + 3], key=lambda line: "finished" in line)
+    assert all(line.startswith("  task tools ") for line in tasks)
+    assert tasks[0].endswith(": failed: ConnectionError: weather service unavailable (connection reset); try again")
+    assert tasks[1].endswith(": finished (kept: a resume does not run it again)")
+    assert "R in the debugger" in lines[start + 3]
+    data = json.loads(cli("show", str(demo), "flaky-failed", "--json")[1])["failed_step"]
+    assert data["error"]["type"] == "ConnectionError" and sorted(t["finished"] for t in data["tasks"]) == [False, True]
+    assert "✖" not in cli("show", str(demo), "flaky-resumed")[1]
+    assert json.loads(cli("show", str(demo), "calc-add", "--json")[1])["failed_step"] is None
+
+
 def test_diff_against_the_parent_names_the_node_that_wrote_each_channel(demo: Path) -> None:
     code, out, _ = cli("diff", str(demo), "calc-add")
     assert code == 0

@@ -11,7 +11,7 @@ from typing import Annotated, TypedDict
 import pytest
 
 from engine.checkpoint.memory import InMemorySaver
-from engine.errors import NodeTimeoutError
+from engine.errors import NodeError, NodeTimeoutError
 from engine.graph import START, StateGraph
 from engine.types import RetryPolicy, TimeoutPolicy
 
@@ -102,3 +102,55 @@ def test_timeouts_are_refused_where_they_cannot_work() -> None:
 def test_trace_policy_is_accepted_and_changes_nothing() -> None:
     builder = StateGraph(S).add_node("a", logs("a"), trace_policy=object()).add_edge(START, "a")
     assert builder.compile().invoke({"log": []}) == {"log": ["a"]}
+
+
+class Trace(TypedDict, total=False):
+    trace: Annotated[list, operator.add]
+
+
+def handled_graph(handler, **node_options) -> StateGraph:
+    def work(state: Trace) -> dict:
+        raise RuntimeError("boom")
+
+    builder = StateGraph(Trace).add_node("start", lambda s: {"trace": ["start"]})
+    builder.add_node("work", work, error_handler=handler, **node_options).add_node("after", lambda s: {"trace": ["after"]})
+    return builder.add_edge(START, "start").add_edge("start", "work").add_edge("work", "after")
+
+
+def test_an_error_handler_runs_in_the_failed_nodes_place_and_the_run_ends_there() -> None:
+    seen: list = []
+
+    def handler(state: Trace, error: NodeError) -> dict:
+        seen.append((dict(state), error.node, repr(error.error)))
+        return {"trace": [f"handled:{error.node}"]}
+
+    graph = handled_graph(handler).compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t"}}
+    assert graph.invoke({"trace": []}, config) == {"trace": ["start", "handled:work"]}  # "after" never runs
+    assert seen == [({"trace": ["start"]}, "work", "RuntimeError('boom')")]
+    latest = graph.get_state(config)
+    assert latest.next == () and latest.metadata["writes"] == {"work": ["trace"]}
+    assert latest.metadata["warnings"] == ["node 'work' failed (RuntimeError: boom); its error_handler ran instead"]
+    assert list(graph.stream({"trace": []}, {"configurable": {"thread_id": "u"}})) == [
+        {"start": {"trace": ["start"]}}, {"__error_handler__work": {"trace": ["handled:work"]}}]
+
+
+def test_an_error_handler_routes_with_command_goto_after_the_retries() -> None:
+    from engine.types import Command
+
+    attempts: list = []
+
+    def handler(state: Trace, failure: NodeError) -> Command:
+        attempts.append(failure.node)
+        return Command(goto="after", update={"trace": ["handled"]})
+
+    graph = handled_graph(handler, retry_policy=RetryPolicy(max_attempts=2, initial_interval=0.0, retry_on=RuntimeError))
+    assert graph.compile().invoke({"trace": []}) == {"trace": ["start", "handled", "after"]}
+    assert attempts == ["work"]  # once, after both attempts failed
+
+
+def test_an_error_handler_needs_somewhere_to_take_the_failure() -> None:
+    with pytest.raises(TypeError, match="annotated NodeError"):
+        handled_graph(lambda state: {})
+    with pytest.raises(TypeError, match="must be a function"):
+        handled_graph("handler")

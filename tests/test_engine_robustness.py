@@ -209,9 +209,9 @@ async def test_a_replay_never_rewrites_what_the_original_run_recorded(sqlite_sav
     "make",
     [
         lambda: fan_out(a=lambda s: {}).compile(debug=True),
-        lambda: StateGraph(LogState).add_node("a", lambda s: {}, error_handler=lambda s: {}),
+        lambda: StateGraph(LogState).add_node("a", lambda s: {}, subgraphs=[object()]),
     ],
-    ids=["debug", "error_handler"],
+    ids=["debug", "unknown"],
 )
 def test_langgraph_options_retrace_lacks_are_refused_not_ignored(make) -> None:
     with pytest.raises(NotImplementedError, match="not support"):

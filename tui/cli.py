@@ -24,6 +24,7 @@ from engine.debug.model import CheckpointSummary
 from engine.debug.provenance import provenance
 from engine.debug.refs import CheckpointRefError, resolve, short_ids
 from engine.debug.source import CheckpointSource, open_source
+from engine.debug.status import failed_after
 from engine.debug.steps import read_step_writes
 from engine.errors import (
     EngineError,
@@ -34,7 +35,14 @@ from tui.checkpoint_nodes import nodes_that_ran
 from tui.cli_errors import MAX_ERROR_CHARS, fail
 from tui.cli_graph import graph_command
 from tui.cli_run import inbox_command, run_command
-from tui.cli_views import diff_data, diff_text, show_data, show_text
+from tui.cli_views import (
+    diff_data,
+    diff_text,
+    failed_step,
+    failed_step_text,
+    show_data,
+    show_text,
+)
 from tui.safe_text import escape_control
 from tui.thread_status import DAMAGED_MARK
 from tui.value_format import format_time
@@ -304,16 +312,20 @@ def show(path: Path, thread: str, ref: str | None, as_json: bool, internal: bool
     async def query(reader: CheckpointSource) -> Any:
         history = await _thread_history(reader, path, thread)
         target = resolve(history, ref) if ref is not None else history[0]
-        return await reader.get_checkpoint(thread, target.checkpoint_id), await read_step_writes(reader, target)
+        summary = await reader.get_thread(thread)
+        failed = None
+        if summary is not None and failed_after(summary, target):
+            failed = failed_step(summary, await reader.get_pending_writes(thread, target.checkpoint_id))
+        return await reader.get_checkpoint(thread, target.checkpoint_id), await read_step_writes(reader, target), failed
 
-    detail, writes = run(lambda: _read(path, query))
+    detail, writes, failed = run(lambda: _read(path, query))
     if not internal:
         detail = dataclasses.replace(detail, channel_values=_visible(detail.channel_values, internal))
         writes = None if writes is None else [w for w in writes if not is_internal_channel(w.channel)]
     if as_json:
-        print_json(show_data(detail, writes))
+        print_json({**show_data(detail, writes), "failed_step": failed})
         return
-    for line in show_text(detail, writes):
+    for line in show_text(detail, writes) + (failed_step_text(failed) if failed else []):
         click.echo(line)
 
 

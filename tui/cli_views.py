@@ -9,11 +9,12 @@ from typing import Any
 
 from engine.checkpoint.base import PendingWrite
 from engine.debug.diff import ChannelDiff, StateDiff, ValueChange
-from engine.debug.model import CheckpointDetail, CheckpointSummary
+from engine.debug.model import CheckpointDetail, CheckpointSummary, ThreadSummary
 from engine.debug.provenance import Provenance
+from engine.pregel.pending import task_outcomes
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.safe_text import escape_control
-from tui.thread_status import describe_damage
+from tui.thread_status import describe_damage, describe_error
 from tui.value_format import inline
 
 PREVIEW = 100
@@ -48,6 +49,38 @@ def show_text(detail: CheckpointDetail, step_writes: list[PendingWrite] | None) 
         lines.append("written in this step:")
         lines += [f"  {w.task_name} → {w.channel}: {inline(w.value, PREVIEW)}" for w in step_writes]
     return [escape_control(line) for line in lines]
+
+
+def failed_step(thread: ThreadSummary, next_writes: list[PendingWrite]) -> dict[str, Any]:
+    """The step that failed after the shown checkpoint: ``{"error": {"type", "message", "node"},
+    "tasks": [{"task_id", "node", "finished", "error"}, ...]}`` (what finished is reused when it
+    is resumed)."""
+    kind, message, _ = describe_error(thread.error)
+    node = thread.error.get("node") if isinstance(thread.error, dict) else None
+    return {
+        "error": {"type": kind, "message": message, "node": node},
+        "tasks": [
+            {"task_id": o.task_id, "node": o.node, "finished": o.finished, "error": o.error}
+            for o in task_outcomes(next_writes).values()
+        ],
+    }
+
+
+def failed_step_text(failed: dict[str, Any]) -> list[str]:
+    """:func:`failed_step` for a terminal, each line neutralised."""
+    error = failed["error"]
+    where = f" in node {error['node']}" if error["node"] else ""
+    lines = [f"✖ the next step failed{where}: {error['type']}: {error['message']}"]
+    for task in failed["tasks"]:
+        if task["finished"]:
+            outcome = "finished (kept: a resume does not run it again)"
+        elif task["error"] is not None:
+            outcome = "failed: {}: {}".format(*describe_error(task["error"])[:2])
+        else:
+            outcome = "did not finish"
+        lines.append(f"  task {task['node']} {str(task['task_id'])[:8]}: {outcome}")
+    lines.append("  resume it with `retrace run GRAPH --db PATH --thread ID`, or R in the debugger")
+    return [escape_control(line, limit=2000) for line in lines]
 
 
 def show_data(detail: CheckpointDetail, step_writes: list[PendingWrite] | None) -> dict[str, Any]:

@@ -126,6 +126,11 @@ class StateGraph(GraphChecks):
         view, as LangGraph uses it; ``metadata`` is kept on the node. ``defer=True``: the node
         runs only when nothing else is left to run (once, however many edges led to it), as in
         LangGraph. ``trace_policy`` (LangGraph's tracing) is accepted and has no effect.
+        ``error_handler``: a function run in the node's place when its last attempt fails (after
+        its retry policy), given the state and, in a parameter annotated ``NodeError`` (or named
+        ``error``), an :class:`~engine.errors.NodeError`; its update is applied and only its
+        ``Command(goto=...)`` is followed, not the node's edges, as in LangGraph. The step
+        records a warning that says the node failed.
         ``timeout`` (seconds, a ``timedelta`` or ``TimeoutPolicy(run_timeout=...)``): an
         attempt of the (async) node running longer is cancelled and fails with
         ``NodeTimeoutError``, which its retry policy may retry.
@@ -143,6 +148,7 @@ class StateGraph(GraphChecks):
         defer = bool(options.pop("defer", False))
         timeout = options.pop("timeout", None)
         cache_policy = options.pop("cache_policy", None)
+        error_handler = options.pop("error_handler", None)
         if cache_policy is not None and not isinstance(cache_policy, CachePolicy):
             raise TypeError(f"add_node(cache_policy=...) takes a CachePolicy, not {type(cache_policy).__name__}")
         options.pop("trace_policy", None)  # how LangGraph traces the node: no effect on the run
@@ -170,6 +176,7 @@ class StateGraph(GraphChecks):
             options_of = {
                 "destinations": None if destinations is None else tuple(destinations),
                 "metadata": metadata, "defer": defer, "timeout_s": timeout_s, "cache_policy": cache_policy,
+                "error_handler": error_handler, "error_arg": _error_argument(name, error_handler),
             }
             if isinstance(action, CompiledStateGraph):
                 spec = NodeSpec(name, subgraph_node(action, self.fields), None, _policies(name, policies),
@@ -373,3 +380,31 @@ def _timeout_seconds(node: Any, action: Any, given: Any) -> float | None:
             "cancelled while it runs (as in LangGraph)"
         )
     return float(seconds)
+
+
+def _error_argument(node: str, handler: Any) -> str:
+    """The parameter of ``error_handler`` that takes the :class:`~engine.errors.NodeError`: the
+    one annotated ``NodeError``, else one named ``error``.
+
+    Raises:
+        TypeError: ``handler`` is not callable, or has no such parameter.
+    """
+    if handler is None:
+        return "error"
+    if not callable(handler):
+        raise TypeError(f"node {node!r}: error_handler must be a function, not {type(handler).__name__}")
+    try:
+        params = list(inspect.signature(handler).parameters.values())[1:]
+    except (TypeError, ValueError):
+        params = []
+    for param in params:
+        annotation = param.annotation
+        named = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        if named.rsplit(".", 1)[-1] == "NodeError":
+            return param.name
+    if any(p.name == "error" for p in params):
+        return "error"
+    raise TypeError(
+        f"node {node!r}: error_handler needs a parameter for the failure after the state, annotated "
+        "NodeError (from engine.errors import NodeError) or named error"
+    )

@@ -42,6 +42,8 @@ class Task:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     """Each run of the node so far (see :data:`engine.constants.ATTEMPTS`), earlier attempts
     of the step (before a resume) included."""
+    handled: bool = False
+    """The node failed and its ``error_handler`` ran instead (the writes are the handler's)."""
     subgraphs: list[str] = field(default_factory=list)
     """The checkpoint namespaces of the subgraph runs the task saved (in the order they began)."""
 

@@ -133,9 +133,18 @@ async def execute(
             if on_finish is not None:
                 on_finish(task, True)
             return task.writes
-        writes = await run_attempts(spec, task, channels, context, env, run_id)
+        try:
+            writes = await run_attempts(spec, task, channels, context, env, run_id)
+        except GraphInterrupt:
+            raise
+        except Exception as exc:
+            node = spec.nodes.get(task.name)
+            if node is None or node.error_handler is None:
+                raise
+            writes = await spec.run_task(task, channels, context, handling=exc)
+            task.handled = True
         task.writes = writes
-        if key is not None:
+        if key is not None and not task.handled:  # a handler's writes stand for a failure
             policy = spec.nodes[task.name].cache_policy
             await cache.aset({key: (writes, policy.ttl if policy else None)})  # type: ignore[union-attr]
         if on_finish is not None:

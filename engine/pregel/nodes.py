@@ -91,6 +91,10 @@ class NodeSpec:
     """``add_node(defer=True)``: the node runs only when no other task is left to run."""
     timeout_s: float | None = None
     """``add_node(timeout=...)``: how long one attempt of the (async) node may run, in seconds."""
+    error_handler: Callable[..., Any] | None = None
+    """``add_node(error_handler=...)``: run in the node's place when its last attempt fails."""
+    error_arg: str = "error"
+    """The handler's parameter that takes the :class:`~engine.errors.NodeError`."""
     cache_policy: CachePolicy | None = None
     """``add_node(cache_policy=...)``: reuse its writes for an input seen before (with a cache)."""
 

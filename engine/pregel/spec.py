@@ -25,7 +25,12 @@ from engine.channels import (
 )
 from engine.config import CURRENT_RUN
 from engine.constants import BRANCH_PREFIX, END, JOIN_PREFIX, START, TASKS
-from engine.errors import InvalidUpdateError, UnknownNodeError, UnknownRouteError
+from engine.errors import (
+    InvalidUpdateError,
+    NodeError,
+    UnknownNodeError,
+    UnknownRouteError,
+)
 from engine.pregel.algo import Task
 from engine.pregel.nodes import Branch, NodeSpec, RunContext, call_arguments
 from engine.pregel.schema import StateField, build_state, state_fields, state_to_dict
@@ -229,9 +234,15 @@ class GraphSpec:
             )
         return list(update.items())
 
-    async def run_task(self, task: Task, channels: Mapping[str, BaseChannel], context: RunContext) -> list[tuple[str, Any]]:
+    async def run_task(
+        self, task: Task, channels: Mapping[str, BaseChannel], context: RunContext, *, handling: Exception | None = None,
+    ) -> list[tuple[str, Any]]:
         """Run one task and return its writes: state updates, then the edges it takes (a
         returned :class:`~engine.types.Command`'s ``goto`` first, then the static edges).
+
+        ``handling``: the exception the node's last attempt raised; its ``error_handler`` runs
+        instead, given the state and a :class:`~engine.errors.NodeError`, and only a returned
+        ``Command``'s ``goto`` is followed, not the node's edges (as in LangGraph).
 
         Raises:
             GraphInterrupt: the node called ``interrupt()`` with no answer for it yet.
@@ -252,13 +263,20 @@ class GraphSpec:
             context, task_id=task.id, node=task.name, answers=_answers(task), subgraphs=task.subgraphs,
         ))
         try:
-            result = await call(node.fn, call_arguments(node.config_arg, node.injected, state, context))
+            if handling is None:
+                result = await call(node.fn, call_arguments(node.config_arg, node.injected, state, context))
+            else:
+                result = await call(node.error_handler, ((state,), {node.error_arg: NodeError(task.name, handling)}))
             if isinstance(result, Command):
                 goto = [w for item in result.goto_nodes() for w in self._route(item, f"node {task.name!r} returned Command(goto={{!r}})")]
                 result = result.update
             dropped: list[str] = []
             writes = self.update_writes(task.name, result, dropped=dropped)
             task.warnings = [f"node {task.name!r} returned key {k!r}, not in the state: dropped" for k in dropped]
+            if handling is not None:
+                task.warnings.insert(0, f"node {task.name!r} failed ({type(handling).__name__}: {str(handling)[:200]}); "
+                                        "its error_handler ran instead")
+                return writes + goto
             return writes + goto + await self.edge_writes(task.name, writes, channels, context)
         finally:
             CURRENT_RUN.reset(run_token)

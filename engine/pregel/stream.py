@@ -126,7 +126,8 @@ class EventStream:
         """A task finished (or was reused from an earlier attempt of the step: ``cached``)."""
         if task.name == START:
             return
-        chunk: dict[str, Any] = {task.name: update}
+        # A handler's writes are streamed under its own name, as in LangGraph.
+        chunk: dict[str, Any] = {f"__error_handler__{task.name}" if task.handled else task.name: update}
         if cached:
             chunk["__metadata__"] = {"cached": True}
         self.put("updates", chunk)
