@@ -34,6 +34,7 @@ from engine.errors import (
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.cli_errors import MAX_ERROR_CHARS, fail
 from tui.cli_graph import graph_command
+from tui.cli_lint import lint_command
 from tui.cli_run import inbox_command, run_command
 from tui.cli_views import (
     diff_data,
@@ -380,3 +381,4 @@ def diff(
 main.add_command(graph_command)
 main.add_command(run_command)
 main.add_command(inbox_command)
+main.add_command(lint_command)
