@@ -252,3 +252,31 @@ def reads_config(state) -> dict:
 
 def test_a_read_only_configuration_field_read_by_parallel_nodes_is_clean() -> None:
     assert lint(two_from_start(Configured, reads_config, reads_config)) == []
+
+
+def test_recorded_writes_fill_in_what_the_source_does_not_show() -> None:
+    from engine.lint import Observed
+
+    made_elsewhere = {"x": "?"}
+
+    def opaque(state) -> dict:
+        return made_elsewhere
+
+    builder = two_from_start(Plain, opaque, writes_x)
+    assert errors(builder) == {}  # unknown: a warning, not a guess
+    found = lint(builder, Observed(writes={"node_a": {"x"}}))
+    assert {f.channel: f.severity for f in found} == {"x": "error"}
+
+
+async def test_recorded_runs_are_read_from_the_checkpoint_metadata_of_their_graph(demo_db) -> None:
+    from engine.debug.source import open_source
+    from engine.lint.observed import observed_runs
+
+    reader = await open_source(demo_db)
+    try:
+        observed, threads = await observed_runs(reader, "sample_graphs.iteration_counter:graph")
+    finally:
+        await reader.close()
+    assert threads == 1  # iteration-fixed; iteration-buggy is another graph's
+    assert {"notes", "execution_path"} <= observed.writes["researcher"]
+    assert any((a, b) == ("critic", "researcher") for a, b, _ in observed.together)

@@ -16,25 +16,13 @@ from engine.lint import DEFAULT_RULES, RULES, Finding, lint
 from engine.lint.observed import observed_runs
 from engine.lint.rules import Observed
 from tui.cli_errors import fail
+from tui.lint_text import finding_text, summary
 from tui.safe_text import escape_control
 
 
 def finding_lines(finding: Finding) -> list[str]:
     """A finding for a terminal: ``path:line: R1 error channel: message``, then its fix."""
-    where = f"{_shown_path(finding.file)}:{finding.line}: " if finding.file and finding.line else ""
-    what = f"{finding.channel}: " if finding.channel else ""
-    return [
-        escape_control(f"{where}{finding.rule} {finding.severity} {what}{finding.message}", limit=4000),
-        escape_control(f"    fix: {finding.fix}", limit=2000),
-    ]
-
-
-def _shown_path(path: str) -> str:
-    """``path`` relative to the working directory when it is below it."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return path
+    return [escape_control(line, limit=4000) for line in finding_text(finding)]
 
 
 async def _observed(db: Path, ref: str) -> tuple[Observed, int]:
@@ -80,6 +68,5 @@ def lint_command(ref: str, db: Path | None, as_json: bool, rules: str | None) ->
             for line in finding_lines(finding):
                 click.echo(line)
         seen = f" (and what {threads} recorded thread(s) wrote)" if db is not None else ""
-        warnings = len(findings) - errors
-        click.echo(escape_control(f"{ref}{seen}: {errors} error(s), {warnings} warning(s)"))
+        click.echo(escape_control(f"{ref}{seen}: {summary(findings)}"))
     sys.exit(1 if errors else 0)

@@ -19,6 +19,7 @@ from engine.debug.inbox import WaitingThread
 from engine.debug.model import CheckpointDetail, CheckpointSummary, ThreadSummary
 from engine.debug.source import CheckpointSource, StoreNamespace, StoreRecord
 from engine.debug.subgraphs import SubgraphRun
+from engine.lint import Finding
 
 
 @dataclass
@@ -67,6 +68,8 @@ class CheckpointLoaded(Message):
     step_writes: list[PendingWrite] | None
     next_writes: list[PendingWrite]
     subgraphs: list[SubgraphRun]
+    findings: list[Finding]
+    """The lint's findings on the thread's attached graph ([] when none is attached)."""
 
 
 @dataclass
@@ -119,6 +122,13 @@ class MoreHistoryWanted(Message):
 
     thread_id: str
     before: str
+
+
+@dataclass
+class ChannelNoteShown(Message):
+    """The state tree's cursor is on a channel the lint has ``note`` on (None: it left it)."""
+
+    note: str | None
 
 
 @dataclass

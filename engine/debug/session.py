@@ -26,6 +26,7 @@ from engine.debug.model import CheckpointSummary
 from engine.debug.source import file_id
 from engine.errors import EngineError, UnknownNodeError
 from engine.graph.compiled import CompiledStateGraph
+from engine.lint import Finding, lint
 from engine.pregel.runtime import StepCommitted, StepPlan
 from engine.pregel.update import default_as_node
 from engine.types import Command, Interrupt
@@ -113,6 +114,7 @@ class DebugSession:
         self._saver: AsyncSqliteSaver | None = None
         self._file: tuple[int, int] | None = None
         self._lock = asyncio.Lock()
+        self._lint: dict[str, list[Finding]] = {}
 
     def graph_for(self, checkpoint: CheckpointSummary) -> CompiledStateGraph | None:
         """The attached graph that made ``checkpoint``'s thread: the one its metadata names; a
@@ -121,8 +123,19 @@ class DebugSession:
         ref = checkpoint.metadata.get("graph")
         if isinstance(ref, str):
             return self.graphs.get(ref)
-        fits = [g for g in self.graphs.values() if set(checkpoint.writes) <= set(g.spec.nodes)]
+        fits = [g for g in self.graphs.values() if set(checkpoint.writes) - {START} <= set(g.spec.nodes)]
         return fits[0] if len(fits) == 1 else None
+
+    def findings_for(self, checkpoint: CheckpointSummary) -> list[Finding] | None:
+        """The lint's findings (:func:`engine.lint.lint`) on the attached graph of
+        ``checkpoint``'s thread, worked out once per graph; None when no graph is attached."""
+        graph = self.graph_for(checkpoint)
+        if graph is None:
+            return None
+        key = graph.graph_ref or graph.name
+        if key not in self._lint:
+            self._lint[key] = lint(graph)
+        return self._lint[key]
 
     def why_not(self, checkpoint: CheckpointSummary) -> str | None:
         """Why write actions are off at ``checkpoint`` (None: they are on), and how to turn them on."""

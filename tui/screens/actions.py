@@ -25,12 +25,20 @@ from engine.debug.status import failed_after
 from engine.errors import EngineError
 from tui.dialogs.edit_state import EditStateDialog
 from tui.graph_text import rich_lines
-from tui.messages import DiffLoaded, EditSaved, RunFinished, RunProgress
+from tui.lint_text import lint_lines
+from tui.lint_text import summary as lint_summary
+from tui.messages import (
+    ChannelNoteShown,
+    DiffLoaded,
+    EditSaved,
+    RunFinished,
+    RunProgress,
+)
 from tui.safe_text import escape_control, literal
 from tui.screens.debugger_text import STATE_KEYS
 from tui.screens.reads import DebuggerReads
 from tui.widgets.history_table import HistoryTable
-from tui.widgets.state_tree import StateTree
+from tui.widgets.state_tree import FINDING_MARK, StateTree
 from tui.widgets.text_tab import TextTab
 
 if TYPE_CHECKING:
@@ -55,6 +63,7 @@ class DebuggerActions(DebuggerReads):
         Binding("w", "show_tab('writes')", "Writes tab", show=False, tooltip="Show what each task of this step wrote", id="tab.writes"),
         Binding("M", "show_tab('metadata')", "Metadata tab", show=False, tooltip="Show the checkpoint's metadata", id="tab.metadata"),
         Binding("V", "show_tab('graph')", "Graph tab", show=False, tooltip="Show the graph: what ran here, what runs next", id="tab.graph"),
+        Binding("L", "lint", "Lint", show=False, tooltip="Lint the attached graph: the state fields parallel nodes can break (Graph tab)", id="graph.lint"),
     ]
 
     session: DebugSession
@@ -94,6 +103,25 @@ class DebuggerActions(DebuggerReads):
         self.show_mark()
         self.refresh_diff()
 
+    def action_lint(self) -> None:
+        """Show the lint's findings on the selected thread's graph (in the Graph tab)."""
+        checkpoint = self.selected()
+        findings = self.session.findings_for(checkpoint) if checkpoint is not None else None
+        if findings is None:
+            why = self.session.why_not(checkpoint) if checkpoint is not None else None
+            self.notify(escape_control(why or "Select a checkpoint of a thread whose graph is attached"), title="Lint",
+                        markup=False, timeout=6)
+            return
+        self.action_show_tab("graph")
+        self.notify(lint_summary(findings) + ": listed above the graph", title="Lint", timeout=4)
+
+    def on_channel_note_shown(self, message: ChannelNoteShown) -> None:
+        """The lint's note on the channel under the state tree's cursor, in the pane's subtitle."""
+        if message.note is None:
+            self.show_mark()
+        else:
+            self.query_one("#state-pane").border_subtitle = literal(f"{FINDING_MARK} {message.note}", limit=300)
+
     def show_mark(self) -> None:
         """The state pane's subtitle says what is marked (the Diff tab compares with it)."""
         pane = self.query_one("#state-pane")
@@ -130,7 +158,8 @@ class DebuggerActions(DebuggerReads):
             breakpoints=self.session.breakpoints.get(graph.graph_ref or graph.name, ()),
         )
         text = Text("\n").join(rich_lines(drawn))
-        tab.show(text)
+        findings = self.session.findings_for(checkpoint) or []
+        tab.show(Text("\n").join([*lint_lines(findings, tab.styles_by_role()), Text(""), text]))  # findings first: L shows them
 
     def refresh_diff(self) -> None:
         """Compute the Diff tab for the selected checkpoint, if it is the tab shown."""

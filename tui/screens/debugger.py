@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from engine.debug.lineage import head_of
+from engine.debug.lint_view import channel_notes, predicted_by
 from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.session import DebugSession
 from engine.debug.source import CheckpointSource
@@ -258,7 +259,9 @@ class DebuggerScreen(Guarded, SubgraphOpener, DebuggerStore):
         self.notice("state-pane", None)
         self.query_one(CheckpointHeader).show_subgraphs(summary.checkpoint_id, message.subgraphs)
         error = message.thread.error if failed_after(message.thread, summary) else None
-        view = StateView(message.detail, message.step_writes, message.next_writes, error=error)
+        view = StateView(message.detail, message.step_writes, message.next_writes, error=error,
+                         findings=channel_notes(message.findings))
+        self.query_one(CheckpointHeader).show_predicted(summary.checkpoint_id, predicted_by(message.findings, error))
         self.query_one(StateTree).show_state(view)
         writes = self.query_one("#writes-text", TextTab)
         writes.show(writes_text(message.step_writes, summary, writes.styles_by_role()))

@@ -90,7 +90,8 @@ class DebuggerReads(Screen[None]):
         if unfinished:
             next_writes = await reader.get_pending_writes(thread.thread_id, checkpoint_id)
         runs = await subgraph_runs(reader, summary, unfinished=unfinished)
-        self.post_message(CheckpointLoaded(thread, detail, step_writes, next_writes, runs))
+        findings = self.session.findings_for(summary) or []
+        self.post_message(CheckpointLoaded(thread, detail, step_writes, next_writes, runs, findings))
 
     @work(group="diff", exclusive=True, exit_on_error=False)
     async def load_diff(

@@ -9,9 +9,11 @@ from textual.theme import Theme
 from textual.widgets import Static
 
 from engine.debug.inbox import WaitingThread, payload_summary
+from engine.debug.lint_view import short_note
 from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.status import failed_after, is_latest
 from engine.debug.subgraphs import SubgraphRun
+from engine.lint import Finding
 from tui.checkpoint_nodes import nodes_that_ran
 from tui.guard import Guarded
 from tui.safe_text import literal
@@ -31,6 +33,8 @@ class CheckpointHeader(Guarded, Static):
     """What the shown thread waits for, when it waits for input."""
     subgraphs: tuple[str, list[SubgraphRun]] | None = None
     """(checkpoint id, the subgraph runs of its step), once read."""
+    predicted: tuple[str, list[Finding]] | None = None
+    """(checkpoint id, the lint findings that predicted the failure of the step after it)."""
 
     def on_mount(self) -> None:
         # The text holds its component styles' colours as it was built: build it again.
@@ -51,6 +55,12 @@ class CheckpointHeader(Guarded, Static):
         """Say which subgraphs the step of ``checkpoint_id`` ran (``o`` opens them), when it is
         the checkpoint shown."""
         self.subgraphs = (checkpoint_id, runs)
+        if self.shown is not None and self.shown[1].checkpoint_id == checkpoint_id:
+            self.show_checkpoint(*self.shown)
+
+    def show_predicted(self, checkpoint_id: str, findings: list[Finding]) -> None:
+        """Say which lint findings foretold the failure after ``checkpoint_id`` (if it is shown)."""
+        self.predicted = (checkpoint_id, findings)
         if self.shown is not None and self.shown[1].checkpoint_id == checkpoint_id:
             self.show_checkpoint(*self.shown)
 
@@ -111,6 +121,11 @@ class CheckpointHeader(Guarded, Static):
                         limit=2000,
                     )
                 )
+                if self.predicted is not None and self.predicted[0] == checkpoint.checkpoint_id and self.predicted[1]:
+                    first, more = self.predicted[1][0], len(self.predicted[1]) - 1
+                    extra = f" (and {more} more: L lists them)" if more else " (L lists the findings)"
+                    text.append("\n")
+                    text.append_text(literal(f"  retrace lint foretold it: {first.channel}: {short_note(first)}{extra}", limit=400))
             else:
                 text.append_text(
                     literal(

@@ -26,7 +26,7 @@ from engine.debug.model import CheckpointDetail
 from engine.pregel.pending import TaskOutcome, task_outcomes
 from tui.detail_text import attempts_note
 from tui.guard import Guarded
-from tui.messages import ValueRequested
+from tui.messages import ChannelNoteShown, ValueRequested
 from tui.safe_text import clip, literal
 from tui.thread_status import describe_damage
 from tui.value_format import (
@@ -42,6 +42,9 @@ from tui.widgets.value_label import value_label
 
 PREVIEW = 100
 """Characters of a value shown in its label before the tree is laid out; then as many as fit."""
+
+FINDING_MARK = "⚠"
+"""Before a channel the lint has a finding on (its note shows when the channel is selected)."""
 
 
 class StateTree(Guarded, Tree[Entry]):
@@ -82,6 +85,7 @@ class StateTree(Guarded, Tree[Entry]):
         self.show_root = False
         self.auto_expand = True
         self.view: StateView | None = None
+        self._note_shown: str | None = None
         self._open: dict[Path, bool] = {}
         self._labels_width = 0
         """The width the labels were cut to fit."""
@@ -114,6 +118,7 @@ class StateTree(Guarded, Tree[Entry]):
         if self.view is None:
             return
         self._add_channels(self.view.detail)
+        self._add_findings(self.view.findings)
         self._add_step_writes(self.view)
         if self.view.next_writes:
             waits = any(o.waiting for o in task_outcomes(self.view.next_writes).values())
@@ -177,8 +182,21 @@ class StateTree(Guarded, Tree[Entry]):
             self._add_value(
                 section, ("state", name), name, value, default_open=not large, title=name,
                 note="changed in this step" if name in changed else "",
-                newest_first=large,
+                newest_first=large, finding=self.view.findings.get(name) if self.view else None,
             )
+
+    def _add_findings(self, findings: dict[str, str]) -> None:
+        """The channels the lint flags, with or without a value yet (a step that fails on one
+        never gives it one)."""
+        if not findings:
+            return
+        count = len(findings)
+        section = self._heading(("lint",), f"Lint: {count} channel{'s' * (count != 1)} parallel tasks can break",
+                                "L lists every finding")
+        for channel, note in findings.items():
+            label = Text.assemble(Text(f"{FINDING_MARK} ", style=self._style("error")), literal(channel, limit=80),
+                                  Text("  "), literal(note, style=self._style("muted"), limit=300))
+            section.add_leaf(label, data=Entry(("lint", channel), is_value=False, finding=note))
 
     def _add_step_writes(self, view: StateView) -> None:
         title, path, detail = "Written in this step", ("step",), view.detail
@@ -271,15 +289,20 @@ class StateTree(Guarded, Tree[Entry]):
         error: bool = False,
         note: str = "",
         newest_first: bool = False,
+        finding: str | None = None,
     ) -> None:
         label = self._label(key, value, error=error, depth=len(path))
+        if finding is not None:  # the lint's marker, before the key (a long value is cut at the edge)
+            flagged = Text.assemble(Text(f"{FINDING_MARK} ", style=self._style("error")), label)
+            flagged.style = label.style
+            label = flagged
         if note:
             marked = Text.assemble(Text("● ", style=self._style("role")), label, Text(f"  {note}", style=self._style("muted")))
             marked.style = label.style  # the key's style stays the label's own (a theme change restyles it)
             label = marked
         if newest_first:
             label.append(f"  {len(value):,} items, newest first when opened", style=self._style("muted"))
-        entry = Entry(path, value, title=title, newest_first=newest_first)
+        entry = Entry(path, value, title=title, newest_first=newest_first, finding=finding)
         if has_children(value):
             node = parent.add(label, data=entry)
             self._set_open(node, default=default_open)
@@ -324,6 +347,12 @@ class StateTree(Guarded, Tree[Entry]):
     def on_resize(self, event: events.Resize) -> None:
         if self.scrollable_content_region.width != self._labels_width:
             self._rebuild()  # previews were cut to the old width
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Entry]) -> None:
+        note = event.node.data.finding if event.node.data is not None else None
+        if note != self._note_shown:
+            self._note_shown = note
+            self.post_message(ChannelNoteShown(note))
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
         if event.node.data is not None:

@@ -23,6 +23,8 @@ class Entry:
     """Where the value is, for the value viewer's heading: ``messages › 3 › content``."""
     newest_first: bool = False
     """A long list: its children are listed last item first."""
+    finding: str | None = None
+    """The lint's note on this channel, shown when it is selected."""
 
 
 @dataclass(frozen=True)
@@ -37,3 +39,5 @@ class StateView:
     """What the finished tasks of a next step that did not complete wrote (its pending writes)."""
     error: Any = None
     """The thread's error when the step after this checkpoint failed."""
+    findings: dict[str, str] = field(default_factory=dict)
+    """Channel -> the lint's note on it (:func:`engine.debug.lint_view.channel_notes`)."""
