@@ -15,4 +15,4 @@ class MessagesState(TypedDict):
     Subclass it to add keys: ``class ChatState(MessagesState): user_name: str``.
     """
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], add_messages]  # PARALLEL-SAFE: add_messages appends, replacing by id
