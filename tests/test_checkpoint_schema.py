@@ -149,3 +149,22 @@ async def test_reader_refuses_a_missing_file_without_creating_it(tmp_path):
 async def test_reader_refuses_a_directory(tmp_path):
     with pytest.raises(NotARetraceDatabaseError, match="directory"):
         await CheckpointReader.open(tmp_path)
+
+
+async def test_opening_a_file_another_connection_holds_locked_waits_for_it(tmp_path) -> None:
+    import sqlite3
+    import threading
+
+    from engine.checkpoint.sqlite import AsyncSqliteSaver
+
+    path = tmp_path / "busy.db"
+    holder = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # a new file, locked by another connection
+    release = threading.Timer(0.5, holder.execute, args=("COMMIT",))
+    release.start()
+    try:
+        async with AsyncSqliteSaver.from_conn_string(path) as saver:  # waits, then creates the schema
+            assert await saver.aget_tuple({"configurable": {"thread_id": "t"}}) is None
+    finally:
+        release.join()
+        holder.close()

@@ -7,8 +7,10 @@ changing anything, so a foreign file or one from a newer retrace is refused unto
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import stat
+import time
 from pathlib import Path
 
 import aiosqlite
@@ -180,12 +182,18 @@ async def check_database(conn: aiosqlite.Connection, path: object, *, create: bo
             ``create`` also for a schema older than :data:`OLDEST_READABLE_VERSION`, and for an
             empty file (an interrupted creation).
     """
+    # Before the first read: a file another connection is writing makes this one wait, not fail.
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     try:
         application_id = await _pragma(conn, "application_id")
         version = await _pragma(conn, "user_version")
         async with conn.execute("SELECT count(*) FROM sqlite_schema") as cursor:
             (table_count,) = await cursor.fetchone()
     except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc):
+            raise CheckpointStoreError(
+                f"{path}: locked by another connection for more than {BUSY_TIMEOUT_MS // 1000} s; try again"
+            ) from exc
         if getattr(exc, "sqlite_errorcode", None) == _SQLITE_NOTADB:
             raise NotARetraceDatabaseError(f"{path}: {_NOT_SQLITE}") from exc
         reason = str(exc)[:300]  # SQLite quotes the file (schema names): shown neutralised, cut
@@ -209,7 +217,6 @@ async def check_database(conn: aiosqlite.Connection, path: object, *, create: bo
             f"{path}: written by a newer retrace (schema version {version}; this retrace knows "
             f"up to {SCHEMA_VERSION}); upgrade retrace to open it"
         )
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not create:
         # A reader changes nothing in the file: no journal-mode switch, no migration.
         if version < OLDEST_READABLE_VERSION:
@@ -221,9 +228,24 @@ async def check_database(conn: aiosqlite.Connection, path: object, *, create: bo
         await conn.execute("PRAGMA query_only = ON")
         return
     if path != ":memory:":
-        await conn.execute("PRAGMA journal_mode = WAL")
+        await _use_wal(conn)
         await conn.execute("PRAGMA synchronous = NORMAL")
     await migrate(conn, from_version=version if application_id == APPLICATION_ID else 0)
+
+
+async def _use_wal(conn: aiosqlite.Connection) -> None:
+    """Switch the file to WAL. SQLite does not wait on its busy timeout for this switch: when
+    another connection opening the same new file holds a lock (both open it at once), it says
+    "database is locked" at once, so the switch is tried again for up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
 
 
 async def migrate(conn: aiosqlite.Connection, *, from_version: int) -> None:
