@@ -238,3 +238,24 @@ def test_the_sync_sqlite_saver_works_from_sync_code_as_langgraph_s(tmp_path) -> 
             await reader.close()
 
     assert run_sync(threads()) == [("s", 5, "done")]  # the same file the debugger opens
+
+
+async def test_a_step_that_cannot_be_saved_whole_leaves_nothing(sqlite_saver):
+    await sqlite_saver.conn.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON threads BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="disk full"):  # the step's last statement fails
+        await sqlite_saver.aput_step(cfg("t"), step_record({"x": 1}, {"x": "1"}, {"x": "1"}, step=-1))
+    assert await count_rows(sqlite_saver.conn, "checkpoints") == 0
+    assert await count_rows(sqlite_saver.conn, "channel_values") == 0
+    await sqlite_saver.conn.execute("DROP TRIGGER refuse")  # no transaction was left open
+    await sqlite_saver.aput_step(cfg("t"), step_record({"x": 1}, {"x": "1"}, {"x": "1"}, step=-1))
+    assert await count_rows(sqlite_saver.conn, "checkpoints") == 1
+
+
+async def test_without_aiosqlites_thread_hop_a_step_is_saved_a_statement_at_a_time(sqlite_saver, monkeypatch):
+    from engine.checkpoint.sqlite import saver as saver_module
+
+    monkeypatch.setattr(saver_module, "thread_hop", lambda conn: None)
+    await sqlite_saver.aput_step(cfg("t"), step_record({"x": 1}, {"x": "1"}, {"x": "1"}, step=-1))
+    assert (await sqlite_saver.reader.get_thread("t")).checkpoint_count == 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -194,36 +195,15 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
             self.serde.dumps(cp.pending_sends).decode(),
             self.serde.dumps(record.metadata).decode(),
         )
-        status = status_after(record)
-        async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                if write_rows:
-                    await self.conn.executemany(_PUT_WRITE, write_rows)
-                await self.conn.executemany(
-                    "INSERT OR IGNORE INTO channel_values VALUES (?, ?, ?, ?, ?)", value_rows
-                )
-                await self.conn.execute(
-                    "INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
-                    "parent_checkpoint_id, step, source, created_at, next_nodes, channel_versions, "
-                    "versions_seen, pending_sends, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    checkpoint_row,
-                )
-                if tracks_thread(ns):
-                    await self.conn.execute(
-                        "INSERT INTO threads (thread_id, checkpoint_count, latest_checkpoint_id, "
-                        "latest_step, created_at, updated_at, status, error) "
-                        "VALUES (?, 1, ?, ?, ?, ?, ?, NULL) ON CONFLICT(thread_id) DO UPDATE SET "
-                        "checkpoint_count = checkpoint_count + 1, "
-                        "latest_checkpoint_id = excluded.latest_checkpoint_id, "
-                        "latest_step = excluded.latest_step, updated_at = excluded.updated_at, "
-                        "status = excluded.status, error = NULL",
-                        (thread_id, cp.id, checkpoint_row[4], cp.ts, cp.ts, status),
-                    )
-                await self.conn.execute("COMMIT")
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
+        statements: list[tuple[str, list[tuple[Any, ...]]]] = []
+        if write_rows:
+            statements.append((_PUT_WRITE, write_rows))
+        statements.append(("INSERT OR IGNORE INTO channel_values VALUES (?, ?, ?, ?, ?)", value_rows))
+        statements.append((_PUT_CHECKPOINT, [checkpoint_row]))
+        if tracks_thread(ns):
+            status = status_after(record)
+            statements.append((_UPSERT_THREAD, [(thread_id, cp.id, checkpoint_row[4], cp.ts, cp.ts, status)]))
+        await self._transaction(statements)
         return checkpoint_config(thread_id, ns, cp.id)
 
     async def aput_writes(self, config: RunnableConfig, writes: Sequence[PendingWrite]) -> None:
@@ -254,8 +234,16 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
         return self._write_rows(config_thread_id(config), config_checkpoint_ns(config), checkpoint_id, writes)
 
     async def _transaction(self, statements: list[tuple[str, list[tuple]]]) -> None:
+        """Run ``statements`` (``(sql, rows)``, each an ``executemany``) as one ``BEGIN
+        IMMEDIATE`` transaction, in one call on the connection's thread: one round trip, where a
+        statement at a time was six a super-step, and a cancelled caller cannot leave the
+        transaction half done (it commits or rolls back on that thread all the same)."""
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            hop = thread_hop(self.conn)
+            if hop is not None:
+                await hop(_run_transaction, statements)
+                return
+            await self.conn.execute("BEGIN IMMEDIATE")  # an aiosqlite without them: a statement a call
             try:
                 for sql, rows in statements:
                     await self.conn.executemany(sql, rows)
@@ -265,7 +253,40 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
                 raise
 
 
+def thread_hop(conn: aiosqlite.Connection) -> Callable[..., Awaitable[Any]] | None:
+    """``hop(fn, *args)`` running ``fn(sqlite3_connection, *args)`` on the connection's own
+    thread in one call (aiosqlite's internal ``_execute``, the hop its public methods make),
+    or None for an aiosqlite that lacks it."""
+    run_on_thread, raw = getattr(conn, "_execute", None), getattr(conn, "_conn", None)
+    if run_on_thread is None or raw is None:
+        return None
+    return lambda fn, *args: run_on_thread(fn, raw, *args)
+
+
+def _run_transaction(db: sqlite3.Connection, statements: list[tuple[str, list[tuple]]]) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for sql, rows in statements:
+            db.executemany(sql, rows)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
 _PUT_WRITE = "INSERT OR REPLACE INTO pending_writes VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_PUT_CHECKPOINT = (
+    "INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, step, source, "
+    "created_at, next_nodes, channel_versions, versions_seen, pending_sends, metadata) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_THREAD = (
+    "INSERT INTO threads (thread_id, checkpoint_count, latest_checkpoint_id, latest_step, created_at, "
+    "updated_at, status, error) VALUES (?, 1, ?, ?, ?, ?, ?, NULL) ON CONFLICT(thread_id) DO UPDATE SET "
+    "checkpoint_count = checkpoint_count + 1, latest_checkpoint_id = excluded.latest_checkpoint_id, "
+    "latest_step = excluded.latest_step, updated_at = excluded.updated_at, status = excluded.status, "
+    "error = NULL"
+)
 _MARK_INTERRUPTED = "UPDATE threads SET status = 'interrupted', updated_at = ? WHERE thread_id = ?"
 _MARK_FAILED = (
     "INSERT INTO threads (thread_id, checkpoint_count, created_at, updated_at, status, error) "
