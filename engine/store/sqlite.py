@@ -120,8 +120,7 @@ class AsyncSqliteStore(BaseStore):
         """Nothing to do: the table is made when the database is opened (LangGraph compatibility)."""
 
     async def _fetchall(self, sql: str, params: list[Any] | tuple[Any, ...]) -> list[Any]:
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self.conn.execute_fetchall(sql, params))  # one hop to its thread
 
     async def _awrite(self, namespace: tuple[str, ...], key: str, text: str | None, expected: int | None) -> None:
         ns = _namespace_text(namespace)

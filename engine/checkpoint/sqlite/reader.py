@@ -129,8 +129,8 @@ class CheckpointReader(StoreReads, NamespaceReads):
 
     async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple]:
         try:
-            async with self.conn.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            # One hop to the connection's thread (execute, fetch and close there), not three.
+            return list(await self.conn.execute_fetchall(sql, params))
         except (sqlite3.Error, OverflowError) as exc:
             reason = database_error_text(exc) if isinstance(exc, sqlite3.Error) else str(exc)
             raise CheckpointStoreError(f"the checkpoint database is damaged or locked ({reason})") from exc
