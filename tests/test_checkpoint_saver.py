@@ -259,3 +259,23 @@ async def test_without_aiosqlites_thread_hop_a_step_is_saved_a_statement_at_a_ti
     monkeypatch.setattr(saver_module, "thread_hop", lambda conn: None)
     await sqlite_saver.aput_step(cfg("t"), step_record({"x": 1}, {"x": "1"}, {"x": "1"}, step=-1))
     assert (await sqlite_saver.reader.get_thread("t")).checkpoint_count == 1
+
+
+async def test_a_page_of_pending_writes_is_read_in_one_query_and_matches_one_at_a_time(sqlite_saver):
+    from sample_graphs import flaky_tools
+
+    graph = flaky_tools.make_graph(flaky_tools.FlakyService()).compile(checkpointer=sqlite_saver)
+    config = cfg("f")
+    with pytest.raises(ConnectionError):
+        await graph.ainvoke(flaky_tools.QUESTION, config)
+    await graph.ainvoke(None, config)  # resumed: the failed step's writes and the rest
+    ids = [c.config["configurable"]["checkpoint_id"] async for c in sqlite_saver.alist(config)]
+    reader = sqlite_saver.reader
+    batched = await reader.get_pending_writes_of("f", ids)
+    assert batched == {i: await reader.get_pending_writes("f", i) for i in ids}
+    assert sum(len(w) for w in batched.values()) > 0
+    listed = {c.config["configurable"]["checkpoint_id"]: c.pending_writes async for c in sqlite_saver.alist(config)}
+    one_by_one = {}
+    for i in ids:
+        one_by_one[i] = (await sqlite_saver.aget_tuple({"configurable": {"thread_id": "f", "checkpoint_id": i}})).pending_writes
+    assert listed == one_by_one

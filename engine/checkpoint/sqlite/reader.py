@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -393,6 +393,31 @@ class CheckpointReader(StoreReads, NamespaceReads):
             (param(thread_id), param(checkpoint_ns), param(checkpoint_id)),
         )
         return await self._decoded(lambda: [self._write(row, position) for position, row in enumerate(rows)])
+
+    async def get_pending_writes_of(
+        self, thread_id: str, checkpoint_ids: Sequence[str], *, checkpoint_ns: str = ""
+    ) -> dict[str, list[PendingWrite]]:
+        """:meth:`get_pending_writes` of several checkpoints in one query (a page of history):
+        checkpoint id -> its writes (``[]`` for one with none). The read budget, if any, is
+        shared by the whole page."""
+        k = partial(key_sql, limits=self.limits)
+        rows = await self._within_budget(
+            f"SELECT {k('checkpoint_id')}, {k('task_id')}, {k('task_name')}, {k('channel')}, "
+            f"{int_sql('idx', self.limits)}, {{values}} FROM pending_writes WHERE thread_id = CAST(? AS TEXT) "
+            "AND checkpoint_ns = CAST(? AS TEXT) AND checkpoint_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY checkpoint_id, task_name, task_id, idx",
+            "value",
+            (param(thread_id), param(checkpoint_ns), json.dumps(list(checkpoint_ids))),
+        )
+
+        def decode() -> dict[str, list[PendingWrite]]:
+            found: dict[str, list[PendingWrite]] = {c: [] for c in checkpoint_ids}
+            for row in rows:
+                writes = found.setdefault(str(row[0]), [])
+                writes.append(self._write(row[1:], len(writes)))
+            return found
+
+        return await self._decoded(decode)
 
     def _write(self, row: tuple, position: int) -> PendingWrite:
         r = self._row("a pending write")

@@ -155,9 +155,11 @@ class AsyncSqliteSaver(BaseCheckpointSaver):
                 details = await self.reader.list_checkpoint_details(
                     thread_id, checkpoint_ns=ns, limit=page, before=cursor
                 )
-                tuples = [
-                    await self._with_writes(d) for d in details if metadata_matches(d.summary.metadata, filter)
-                ]
+                kept = [d for d in details if metadata_matches(d.summary.metadata, filter)]
+                writes = await self.reader.get_pending_writes_of(  # one query for the page
+                    thread_id, [d.summary.checkpoint_id for d in kept], checkpoint_ns=ns
+                ) if kept else {}
+                tuples = [self._tuple(d, writes.get(d.summary.checkpoint_id, [])) for d in kept]
             for item in tuples[:remaining]:
                 yield item
             if remaining is not None:
