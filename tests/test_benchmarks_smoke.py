@@ -33,3 +33,16 @@ def test_the_lint_precision_benchmark_prints_its_table() -> None:
     assert done.returncode == 0, done.stderr
     header, row = done.stdout.strip().splitlines()[-2:]
     assert header.split()[0] == "graphs" and row.split()[0] == "5"
+
+
+def test_the_debugger_scale_benchmark_prints_its_table() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "tui_scale.py"), "--threads", "20", "--checkpoints", "300",
+         "--presses", "3"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    measures = [line.split("  ")[0] for line in done.stdout.splitlines()[2:]]
+    assert measures == ["first full screen (threads, history, state)", "key in history -> state shown (3 presses)",
+                        "jump to the oldest checkpoint (G)", "diff of two checkpoints 150 steps apart",
+                        "peak memory (max RSS)"]
