@@ -12,13 +12,13 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import random
-import re
 import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.debug.lint_view import conflicting_channels
 from engine.errors import InvalidUpdateError
 
 CHANNELS = ("p1", "p2", "r1")
@@ -133,9 +133,6 @@ def routes(plan: Plan) -> list[dict[str, Any]]:
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.islice(itertools.product(*options.values()), MAX_ROUTES)]
 
 
-_CONFLICT = re.compile(r"'(\w+)' was written by")
-
-
 def run_all_routes(plan: Plan, builder: Any) -> set[str]:
     """The channels that failed with ``InvalidUpdateError`` under some routing choice."""
     with warnings.catch_warnings():
@@ -146,7 +143,7 @@ def run_all_routes(plan: Plan, builder: Any) -> set[str]:
         try:
             graph.invoke({}, {"configurable": {"choices": choices}, "recursion_limit": 50})
         except InvalidUpdateError as exc:
-            failed |= set(_CONFLICT.findall(str(exc)))
+            failed |= conflicting_channels(str(exc))
     return failed
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.lint import Finding
 
-__all__ = ["channel_notes", "predicted_by", "short_note"]
+__all__ = ["channel_notes", "conflicting_channels", "predicted_by", "short_note"]
 
 _CONFLICT = re.compile(r"'([^']+)' was written by")
 
@@ -32,10 +32,15 @@ def channel_notes(findings: Sequence[Finding]) -> dict[str, str]:
     return notes
 
 
+def conflicting_channels(message: str) -> set[str]:
+    """The channels an ``InvalidUpdateError`` message says were written twice in one step."""
+    return set(_CONFLICT.findall(message))
+
+
 def predicted_by(findings: Sequence[Finding], error: Any) -> list[Finding]:
     """The error findings naming a channel that ``error`` (a thread's stored error, ``{"type",
     "message", ...}``) says was written twice in one super-step."""
     if not isinstance(error, dict) or error.get("type") != "InvalidUpdateError":
         return []
-    channels = set(_CONFLICT.findall(str(error.get("message", ""))))
+    channels = conflicting_channels(str(error.get("message", "")))
     return [f for f in findings if f.severity == "error" and f.channel in channels]

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from engine.checkpoint.base import PendingWrite
 from engine.debug.model import CheckpointSummary, ThreadSummary
 from engine.debug.source import CheckpointSource
-from engine.debug.steps import writes_of_step
+from engine.debug.steps import read_step_writes
 
-__all__ = ["SubgraphRun", "child_namespace", "subgraph_runs", "subgraph_thread"]
+__all__ = ["SubgraphRun", "child_namespace", "subgraph_runs", "subgraph_runs_of", "subgraph_thread"]
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,25 @@ async def subgraph_runs(
     Raises:
         CheckpointStoreError: the database cannot be read.
     """
-    steps: list[tuple[str, list[PendingWrite]]] = []
-    ns, thread = checkpoint.checkpoint_ns, checkpoint.thread_id
-    if checkpoint.parent_checkpoint_id is not None and checkpoint.source != "input":
-        parent_writes = await reader.get_pending_writes(thread, checkpoint.parent_checkpoint_id, checkpoint_ns=ns)
-        steps.append(("ran", writes_of_step(checkpoint, parent_writes)))
+    step_writes = await read_step_writes(reader, checkpoint)
+    next_writes = None
     if unfinished:
-        steps.append(("next", await reader.get_pending_writes(thread, checkpoint.checkpoint_id, checkpoint_ns=ns)))
+        next_writes = await reader.get_pending_writes(
+            checkpoint.thread_id, checkpoint.checkpoint_id, checkpoint_ns=checkpoint.checkpoint_ns
+        )
+    return await subgraph_runs_of(reader, checkpoint, step_writes, next_writes)
+
+
+async def subgraph_runs_of(
+    reader: CheckpointSource,
+    checkpoint: CheckpointSummary,
+    step_writes: list[PendingWrite] | None,
+    next_writes: list[PendingWrite] | None,
+) -> list[SubgraphRun]:
+    """:func:`subgraph_runs` from writes already read: the step's (:func:`read_step_writes`)
+    and, for a thread stopped at ``checkpoint``, the unfinished next step's (else None)."""
+    ns, thread = checkpoint.checkpoint_ns, checkpoint.thread_id
+    steps = [("ran", step_writes or []), ("next", next_writes or [])]
     tasks = [(when, w.task_name, w.task_id) for when, writes in steps for w in writes]
     tasks = list(dict.fromkeys(tasks))
     candidates = {

@@ -67,17 +67,12 @@ def write_sets(spec: GraphSpec, observed: Observed) -> dict[str, WriteSet]:
             ws = WriteSet(frozenset(k for k in node.subgraph.spec.fields if k in spec.fields))
         else:
             ws = static_writes(node.fn)
-        keys = set(ws.keys)
-        if ALL_KEYS in keys:
-            keys = (keys - {ALL_KEYS}) | set(spec.schema_keys)
+        def expand(keys: frozenset[str]) -> frozenset[str]:
+            return (keys - {ALL_KEYS}) | frozenset(spec.schema_keys) if ALL_KEYS in keys else keys
+
         seen = observed.writes.get(name)
-        if seen is not None:
-            keys |= seen
-            ws = WriteSet(frozenset(keys), True, "", ws.always)
-        always = set(ws.always)
-        if ALL_KEYS in always:
-            always = (always - {ALL_KEYS}) | set(spec.schema_keys)
-        found[name] = WriteSet(frozenset(keys), ws.known, ws.why, frozenset(always))
+        known = ws.known or seen is not None  # what the runs wrote stands in for an unread source
+        found[name] = WriteSet(expand(ws.keys) | frozenset(seen or ()), known, "" if known else ws.why, expand(ws.always))
     return found
 
 
@@ -221,7 +216,7 @@ def _structure(spec: GraphSpec, writes: dict[str, WriteSet], observed: Observed)
     for name in spec.nodes:
         joins_out = any(name in starts for starts, _ in spec.join_edges)
         if not any(s == name for s, _ in spec.edges) and name not in spec.branches and not joins_out \
-                and not writes_goto(spec, name):
+                and not node_destinations(spec.nodes[name], list(spec.nodes)):
             found.append(Finding("R4", "warning", None, (name,), f"node {name!r} has no edge out: a run ends "
                                  "after it (LangGraph allows this)", f"add_edge({name!r}, END) says so"))
     for name, ws in writes.items():
@@ -231,8 +226,3 @@ def _structure(spec: GraphSpec, writes: dict[str, WriteSet], observed: Observed)
     for text in sorted(set(observed.warnings)):
         found.append(Finding("R4", "warning", None, (), f"seen in a recorded run: {text}", "see the message"))
     return found
-
-
-def writes_goto(spec: GraphSpec, name: str) -> bool:
-    """Whether node ``name`` declares ``Command(goto=...)`` destinations."""
-    return bool(node_destinations(spec.nodes[name], list(spec.nodes)))

@@ -21,7 +21,7 @@ from engine.debug.refs import short_ids
 from engine.debug.source import CheckpointSource, file_id, open_source
 from engine.debug.status import unfinished_after
 from engine.debug.steps import read_step_writes
-from engine.debug.subgraphs import subgraph_runs
+from engine.debug.subgraphs import subgraph_runs_of
 from tui.detail_text import diff_text
 from tui.messages import (
     CheckpointLoaded,
@@ -89,7 +89,7 @@ class DebuggerReads(Screen[None]):
         unfinished = unfinished_after(thread, summary)
         if unfinished:
             next_writes = await reader.get_pending_writes(thread.thread_id, checkpoint_id)
-        runs = await subgraph_runs(reader, summary, unfinished=unfinished)
+        runs = await subgraph_runs_of(reader, summary, step_writes, next_writes if unfinished else None)
         findings = self.session.findings_for(summary) or []
         self.post_message(CheckpointLoaded(thread, detail, step_writes, next_writes, runs, findings))
 

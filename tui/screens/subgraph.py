@@ -31,7 +31,12 @@ from engine.debug.provenance import provenance
 from engine.debug.source import CheckpointSource
 from engine.debug.status import unfinished_after
 from engine.debug.steps import read_step_writes
-from engine.debug.subgraphs import SubgraphRun, subgraph_runs, subgraph_thread
+from engine.debug.subgraphs import (
+    SubgraphRun,
+    subgraph_runs,
+    subgraph_runs_of,
+    subgraph_thread,
+)
 from tui.detail_text import diff_text, metadata_text, writes_text
 from tui.messages import CheckpointHighlighted
 from tui.safe_text import escape_control, literal
@@ -190,9 +195,9 @@ class SubgraphScreen(SubgraphOpener, Screen[None]):
         step_writes = await read_step_writes(self.reader, summary)
         next_writes = []
         unfinished = unfinished_after(thread, summary)
-        runs = await subgraph_runs(self.reader, summary, unfinished=unfinished)
         if unfinished:
             next_writes = await self.reader.get_pending_writes(thread.thread_id, checkpoint_id, checkpoint_ns=ns)
+        runs = await subgraph_runs_of(self.reader, summary, step_writes, next_writes if unfinished else None)
         tab = self.query_one("#diff-text", TextTab)
         if summary.parent_checkpoint_id is None:
             diff = Text("The run's first checkpoint: nothing before it to compare with.")

@@ -55,12 +55,15 @@ class CheckpointHeader(Guarded, Static):
         """Say which subgraphs the step of ``checkpoint_id`` ran (``o`` opens them), when it is
         the checkpoint shown."""
         self.subgraphs = (checkpoint_id, runs)
-        if self.shown is not None and self.shown[1].checkpoint_id == checkpoint_id:
-            self.show_checkpoint(*self.shown)
+        self._show_again(checkpoint_id)
 
     def show_predicted(self, checkpoint_id: str, findings: list[Finding]) -> None:
         """Say which lint findings foretold the failure after ``checkpoint_id`` (if it is shown)."""
         self.predicted = (checkpoint_id, findings)
+        self._show_again(checkpoint_id)
+
+    def _show_again(self, checkpoint_id: str) -> None:
+        """Redraw with what was just learnt of ``checkpoint_id``, if it is the one shown."""
         if self.shown is not None and self.shown[1].checkpoint_id == checkpoint_id:
             self.show_checkpoint(*self.shown)
 
